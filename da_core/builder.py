@@ -1,0 +1,177 @@
+"""Builds a Program op by op, deriving each value's exact interval, depth and cost.
+
+Identical ops are built once (hash-consing), trivial ones are folded (adding
+zero, shifting, constants), and every width is checked against the 62 bits the
+interpreter carries exactly.
+"""
+
+from fractions import Fraction
+
+from .cost import adder_cost
+from .interval import MAX_BITS, Interval
+from .program import Op, Program
+from .quantize import check_modes, round_code, saturation_bounds
+
+
+class ProgramBuilder:
+    def __init__(self):
+        self.ops: list[Op] = []
+        self._known: dict[tuple, int] = {}
+        self._n_inputs = 0
+
+    def interval(self, v: int) -> Interval:
+        return self.ops[v].interval
+
+    def depth(self, v: int) -> int:
+        return self.ops[v].depth
+
+    def _emit(self, kind: str, args: tuple, params: tuple, interval: Interval, depth: int, cost: int) -> int:
+        key = (kind, args, params, interval if kind == "const" else None)
+        if kind != "input" and key in self._known:
+            return self._known[key]
+        if interval.width > MAX_BITS:
+            raise OverflowError(f"a {kind} value needs {interval.width} bits ({interval}); at most {MAX_BITS} are supported")
+        self.ops.append(Op(kind, args, params, interval, depth, cost))
+        self._known[key] = len(self.ops) - 1
+        return len(self.ops) - 1
+
+    def input(self, interval: Interval) -> int:
+        """The next input port, carrying codes in ``interval``."""
+        self._n_inputs += 1
+        return self._emit("input", (), (self._n_inputs - 1,), interval, 0, 0)
+
+    def const(self, value: Fraction | int | float) -> int:
+        value = Fraction(value)
+        exp = 0
+        while value.denominator != 1:
+            if value.denominator % 2:
+                raise ValueError(f"constant {value} is not dyadic (a multiple of a power of two)")
+            value *= 2
+            exp -= 1
+        code = int(value)
+        while code and code % 2 == 0:
+            code //= 2
+            exp += 1
+        return self._emit("const", (), (), Interval(code, code, exp if code else 0), 0, 0)
+
+    def value_of_const(self, v: int) -> Fraction:
+        iv = self.interval(v)
+        return Fraction(iv.lo) * Fraction(2) ** iv.exp
+
+    def _is_zero(self, v: int) -> bool:
+        iv = self.interval(v)
+        return iv.lo == iv.hi == 0
+
+    def shift(self, a: int, s: int) -> int:
+        """``a * 2**s``: wiring only."""
+        if s == 0 or self._is_zero(a):
+            return a
+        op = self.ops[a]
+        if op.kind == "shift":  # fold shift of shift
+            return self.shift(op.args[0], op.params[0] + s)
+        iv = op.interval
+        if op.kind == "const":
+            return self.const(self.value_of_const(a) * Fraction(2) ** s)
+        return self._emit("shift", (a,), (s,), Interval(iv.lo, iv.hi, iv.exp + s), op.depth, 0)
+
+    def neg(self, a: int) -> int:
+        iv = self.interval(a)
+        if self.ops[a].kind == "const":
+            return self.const(-self.value_of_const(a))
+        if iv.lo == iv.hi == 0:
+            return a
+        result = Interval(-iv.hi, -iv.lo, iv.exp)
+        return self._emit("neg", (a,), (), result, self.depth(a) + 1, adder_cost(result.lo, result.hi, 0))
+
+    def add(self, a: int, b: int, shift: int = 0, sign: int = 1) -> int:
+        """``a + sign * b * 2**shift``."""
+        if sign not in (1, -1):
+            raise ValueError(f"sign must be +1 or -1, got {sign}")
+        if self._is_zero(b):
+            return a
+        if self._is_zero(a):
+            b = self.shift(b, shift)
+            return b if sign > 0 else self.neg(b)
+        if self.ops[a].kind == "const" and self.ops[b].kind == "const":
+            return self.const(self.value_of_const(a) + sign * self.value_of_const(b) * Fraction(2) ** shift)
+        ia, ib = self.interval(a), self.interval(b)
+        eb = ib.exp + shift
+        e = min(ia.exp, eb)
+        a_lo, a_hi = ia.lo << (ia.exp - e), ia.hi << (ia.exp - e)
+        b_lo, b_hi = ib.lo << (eb - e), ib.hi << (eb - e)
+        for lo, hi in ((a_lo, a_hi), (b_lo, b_hi)):
+            if Interval(lo, hi, e).width > MAX_BITS:
+                raise OverflowError(f"aligning operands needs more than {MAX_BITS} bits")
+        lo, hi = (a_lo + b_lo, a_hi + b_hi) if sign > 0 else (a_lo - b_hi, a_hi - b_lo)
+        # low bits of the lower operand are wires, unless that operand is subtracted
+        passthrough = eb - ia.exp if eb >= ia.exp else (ia.exp - eb if sign > 0 else 0)
+        cost = adder_cost(lo, hi, passthrough)
+        return self._emit("add", (a, b), (shift, sign), Interval(lo, hi, e),
+                          max(self.depth(a), self.depth(b)) + 1, cost)
+
+    def sub(self, a: int, b: int, shift: int = 0) -> int:
+        return self.add(a, b, shift, -1)
+
+    def quant(self, a: int, k: int, i: int, f: int, round_mode: str = "RND", overflow_mode: str = "WRAP") -> int:
+        """HGQ2's quantizer with format (k, i, f); free where it only drops or wraps bits."""
+        check_modes(round_mode, overflow_mode)
+        k, i, f = int(k), int(i), int(f)
+        if k + i + f <= 0:
+            return self.const(0)
+        iv = self.interval(a)
+        r_lo, r_hi = (round_code(c, iv.exp, f, round_mode) for c in (iv.lo, iv.hi))
+        bottom, top = saturation_bounds(k, i, f, "SAT" if overflow_mode == "WRAP" else overflow_mode)
+        overflows = r_lo < bottom or r_hi > top
+        rounds = round_mode == "RND" and iv.exp < -f
+        if not overflows and iv.exp >= -f:
+            return a  # on the grid and in range: the quantizer is the identity
+        if overflows and overflow_mode == "WRAP":
+            result = Interval.from_kif(k, i, f)
+        else:
+            result = Interval(min(max(r_lo, bottom), top), max(min(r_hi, top), bottom), -f)
+        clamps = overflows and overflow_mode != "WRAP"
+        cost = adder_cost(result.lo, result.hi, 0) * rounds + result.width * clamps
+        depth = self.depth(a) + int(rounds) + int(clamps)
+        return self._emit("quant", (a,), (k, i, f, round_mode, overflow_mode), result, depth, cost)
+
+    def relu(self, a: int) -> int:
+        iv = self.interval(a)
+        if iv.lo >= 0:
+            return a
+        if iv.hi <= 0:
+            return self.const(0)
+        result = Interval(0, iv.hi, iv.exp)
+        return self._emit("relu", (a,), (), result, self.depth(a) + 1, result.width)
+
+    def maximum(self, a: int, b: int) -> int:
+        return self._select("max", a, b)
+
+    def minimum(self, a: int, b: int) -> int:
+        return self._select("min", a, b)
+
+    def _select(self, kind: str, a: int, b: int) -> int:
+        ia, ib = self.interval(a), self.interval(b)
+        e = min(ia.exp, ib.exp)
+        pick = max if kind == "max" else min
+        lo = pick(ia.lo << (ia.exp - e), ib.lo << (ib.exp - e))
+        hi = pick(ia.hi << (ia.exp - e), ib.hi << (ib.exp - e))
+        result = Interval(lo, hi, e)
+        # compare (one adder) then select (one LUT level)
+        cost = adder_cost(min(ia.lo << (ia.exp - e), ib.lo << (ib.exp - e)),
+                          max(ia.hi << (ia.exp - e), ib.hi << (ib.exp - e)), 0) + result.width
+        return self._emit(kind, (a, b), (), result, max(self.depth(a), self.depth(b)) + 2, cost)
+
+    def build(self, outputs: list[int]) -> Program:
+        """The program computing ``outputs``, without ops nothing reads (input ports stay)."""
+        keep = set(outputs)
+        for v in range(len(self.ops) - 1, -1, -1):
+            if v in keep:
+                keep.update(self.ops[v].args)
+        keep.update(v for v, op in enumerate(self.ops) if op.kind == "input")
+        order = sorted(keep)
+        new_id = {v: n for n, v in enumerate(order)}
+        ops = []
+        for v in order:
+            op = self.ops[v]
+            ops.append(Op(op.kind, tuple(new_id[a] for a in op.args), op.params, op.interval, op.depth, op.cost))
+        return Program(tuple(ops), tuple(new_id[v] for v in outputs))

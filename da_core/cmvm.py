@@ -1,0 +1,144 @@
+"""Constant matrix-vector multiplication: a dyadic matrix becomes shared shift-and-add ops.
+
+``emit_cmvm`` places the solver's adder graph into a program being built (so a
+whole network lowers into one program); ``solve`` is the one-matrix front door.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .builder import ProgramBuilder
+from .interval import Interval
+from .program import Program
+from .solver import solve_integer
+
+MAX_CONSTANT_BITS = 32  # wider weights are almost surely unquantized floats
+
+
+def dyadic_to_integers(W: np.ndarray, what: str = "W") -> tuple[np.ndarray, int]:
+    """Integer matrix and exponent with ``W == W_int * 2**exp`` exactly."""
+    W = np.asarray(W)
+    if np.issubdtype(W.dtype, np.integer):
+        return W.astype(np.int64), 0
+    W = W.astype(np.float64)
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"{what} has non-finite entries")
+    for frac in range(0, 64):
+        scaled = np.ldexp(W, frac)
+        if np.all(scaled == np.round(scaled)):
+            break
+    bad = np.flatnonzero(np.abs(scaled) >= 2.0**MAX_CONSTANT_BITS)
+    if not np.all(scaled == np.round(scaled)) or bad.size:
+        example = W.flat[bad[0]] if bad.size else W.flat[np.flatnonzero(scaled != np.round(scaled))[0]]
+        raise ValueError(f"{what} is not a matrix of quantized (dyadic) constants: entry {example!r} needs more than "
+                         f"{MAX_CONSTANT_BITS} bits; quantize the weights first")
+    W_int = scaled.astype(np.int64)
+    # use the coarsest exponent: shared trailing zeros carry no information
+    while frac > 0 and np.all(W_int % 2 == 0) and np.any(W_int):
+        W_int //= 2
+        frac -= 1
+    return W_int, -frac
+
+
+def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, max_depth: int | None = None) \
+        -> list[tuple[int, int]]:
+    """Emit ``y = x @ W`` for program values x; returns (value, sign) per output, ``y_j = sign * value``.
+
+    The sign is left to the caller, who can often fold it into a following add.
+    """
+    W_int, w_exp = dyadic_to_integers(W)
+    if W_int.shape[0] != len(x):
+        raise ValueError(f"W has {W_int.shape[0]} rows but there are {len(x)} inputs")
+    ivs = [builder.interval(v) for v in x]
+    exps = np.array([iv.exp for iv in ivs], dtype=np.int64)
+    base = int(exps.min(initial=0))
+    # fold each input's exponent into its row, so the solver sees integer codes only
+    scaled = W_int << (exps - base)[:, None]
+    lo = np.array([iv.lo for iv in ivs], dtype=np.int64)
+    hi = np.array([iv.hi for iv in ivs], dtype=np.int64)
+    depth = np.array([builder.depth(v) for v in x], dtype=np.int64)
+    graph = solve_integer(scaled, lo, hi, max_depth=max_depth, in_depth=depth)
+    signals = [builder.shift(v, -int(e)) for v, e in zip(x, exps)]  # the integer code as a value
+    for a, b, shift, sign in graph.adders.tolist():
+        signals.append(builder.add(signals[a], signals[b], shift, sign))
+    zero = builder.const(0)
+    return [(zero, 1) if idx < 0 else (builder.shift(signals[idx], shift + base + w_exp), sign)
+            for idx, shift, sign in zip(graph.out_index.tolist(), graph.out_shift.tolist(), graph.out_sign.tolist())]
+
+
+def input_intervals(inputs, n_in: int) -> list[Interval]:
+    """Per-input intervals from None (signed 8-bit integers), one spec for all, or one per input.
+
+    A spec is an ``Interval``, a ``(lo, hi, step)`` tuple, or anything with integer ``k, i, f``.
+    """
+    if inputs is None:
+        return [Interval(-128, 127, 0)] * n_in
+    if isinstance(inputs, Interval) or (isinstance(inputs, tuple) and len(inputs) == 3
+                                        and not isinstance(inputs[0], (tuple, Interval))) or hasattr(inputs, "k"):
+        inputs = [inputs] * n_in
+    if len(inputs) != n_in:
+        raise ValueError(f"got {len(inputs)} input formats for {n_in} inputs")
+    return [_as_interval(spec) for spec in inputs]
+
+
+def _as_interval(spec) -> Interval:
+    if isinstance(spec, Interval):
+        return spec
+    if hasattr(spec, "k"):
+        return Interval.from_kif(int(spec.k), int(spec.i), int(spec.f))
+    lo, hi, step = spec
+    return Interval.from_bounds(lo, hi, step)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved constant matrix: inspect it (``n_adders``, ``cost``, ``depth``) or run it (``sol(x)``)."""
+
+    program: Program
+
+    @property
+    def n_adders(self) -> int:
+        return self.program.n_adders
+
+    @property
+    def cost(self) -> int:
+        return self.program.cost
+
+    @property
+    def depth(self) -> int:
+        return self.program.depth
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Exact ``x @ W`` for x of shape (n_samples, n_in) on the input formats' grids."""
+        return self.program(x)
+
+    def __repr__(self) -> str:
+        p = self.program
+        return (f"Solution({len(p.inputs)}x{len(p.outputs)}: {self.n_adders} adders, cost {self.cost}, "
+                f"depth {self.depth})")
+
+    def save(self, path: str | Path) -> None:
+        self.program.save(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Solution":
+        return cls(Program.load(path))
+
+
+def solve(W: np.ndarray, inputs=None, max_depth: int | None = None) -> Solution:
+    """Solve ``y = x @ W`` into shared shift-and-add adders.
+
+    W: (n_in, n_out) integers or floats that are exact multiples of a power of two.
+    inputs: formats of x (default signed 8-bit integers), see ``input_intervals``.
+    max_depth: adder levels allowed from any input to any output (None: about the minimum).
+    """
+    W = np.asarray(W)
+    if W.ndim != 2:
+        raise ValueError(f"W must be a 2-D (n_in, n_out) matrix, got shape {W.shape}")
+    builder = ProgramBuilder()
+    x = [builder.input(iv) for iv in input_intervals(inputs, W.shape[0])]
+    outputs = [v if sign > 0 else builder.neg(v) for v, sign in emit_cmvm(builder, x, W, max_depth)]
+    return Solution(builder.build(outputs))

@@ -1,0 +1,30 @@
+"""The cost model shared by the solver and the program builder.
+
+An adder's cost is the number of result bits it must compute, which on a LUT6 +
+carry-chain fabric is about its LUT count. Low result bits that are a plain copy
+of one operand's bits (the other operand is shifted above them) are wires: free.
+"""
+
+import numba
+
+
+@numba.njit(cache=True)
+def bit_width(lo: int, hi: int) -> int:
+    """Two's complement width of an integer interval (signed when lo < 0)."""
+    if lo >= 0:
+        w = 0
+        while (hi >> w) > 0:
+            w += 1
+        return w
+    w = 1
+    while (hi >> (w - 1)) > 0 or (lo >> (w - 1)) < -1:
+        w += 1
+    return w
+
+
+@numba.njit(cache=True)
+def adder_cost(lo: int, hi: int, passthrough: int) -> int:
+    """Cost of an adder whose result lies in [lo, hi] (integer codes) and whose
+    lowest `passthrough` bits are copied from one operand."""
+    return max(bit_width(lo, hi) - passthrough, 1)
+

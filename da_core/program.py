@@ -1,0 +1,164 @@
+"""The flat SSA program of scalar fixed-point ops that every later stage reads.
+
+Value ``v`` is the result of ``ops[v]``. Each op carries the exact interval of
+its value, its adder depth and its cost, so pipelining, emission and reports
+only read the program. Kinds and their ``args`` / ``params``:
+
+============ ========== =========================================================
+kind         args       params and meaning
+============ ========== =========================================================
+``input``    ()         (index,): the index-th input port
+``const``    ()         (): the value is ``interval.lo * 2**interval.exp``
+``add``      (a, b)     (shift, sign): ``a + sign * b * 2**shift`` (shift may be < 0)
+``neg``      (a,)       (): ``-a``
+``shift``    (a,)       (s,): ``a * 2**s``, free wiring
+``quant``    (a,)       (k, i, f, round, overflow): HGQ2's quantizer, exactly
+``relu``     (a,)       (): ``max(a, 0)``
+``max``      (a, b)     (): elementwise maximum
+``min``      (a, b)     (): elementwise minimum
+============ ========== =========================================================
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .interval import Interval
+from .quantize import quantize_codes
+
+ADDER_KINDS = ("add", "neg")
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str
+    args: tuple[int, ...]
+    params: tuple
+    interval: Interval
+    depth: int  # adder levels from the inputs
+    cost: int  # LUT estimate
+
+    def to_dict(self) -> dict:
+        iv = self.interval
+        return dict(kind=self.kind, args=list(self.args), params=list(self.params), lo=iv.lo, hi=iv.hi,
+                    exp=iv.exp, depth=self.depth, cost=self.cost)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Op":
+        return cls(d["kind"], tuple(d["args"]), tuple(d["params"]), Interval(d["lo"], d["hi"], d["exp"]),
+                   d["depth"], d["cost"])
+
+
+@dataclass(frozen=True)
+class Program:
+    ops: tuple[Op, ...]
+    outputs: tuple[int, ...]
+
+    @property
+    def inputs(self) -> tuple[int, ...]:
+        """Value ids of the input ops, in port order."""
+        found = {op.params[0]: v for v, op in enumerate(self.ops) if op.kind == "input"}
+        return tuple(found[i] for i in range(len(found)))
+
+    @property
+    def input_intervals(self) -> list[Interval]:
+        return [self.ops[v].interval for v in self.inputs]
+
+    @property
+    def output_intervals(self) -> list[Interval]:
+        return [self.ops[v].interval for v in self.outputs]
+
+    @property
+    def n_adders(self) -> int:
+        return sum(op.kind in ADDER_KINDS for op in self.ops)
+
+    @property
+    def cost(self) -> int:
+        return sum(op.cost for op in self.ops)
+
+    @property
+    def depth(self) -> int:
+        return max((self.ops[v].depth for v in self.outputs), default=0)
+
+    def __repr__(self) -> str:
+        return (f"Program({len(self.inputs)} inputs, {len(self.outputs)} outputs, {len(self.ops)} ops, "
+                f"{self.n_adders} adders, cost {self.cost}, depth {self.depth})")
+
+    def run(self, codes: np.ndarray) -> np.ndarray:
+        """Interpret on integer input codes (n_samples, n_inputs); returns output codes (int64).
+
+        Every signal is at most 62 bits wide (the builder guarantees it), so int64 is exact.
+        """
+        codes = np.asarray(codes)
+        if codes.ndim != 2 or codes.shape[1] != len(self.inputs):
+            raise ValueError(f"expected codes of shape (n_samples, {len(self.inputs)}), got {codes.shape}")
+        if not np.issubdtype(codes.dtype, np.integer):
+            raise TypeError(f"input codes must be integers, got {codes.dtype}")
+        codes = codes.astype(np.int64)
+        values: list[np.ndarray | None] = [None] * len(self.ops)
+        for v, op in enumerate(self.ops):
+            values[v] = _evaluate(op, [values[a] for a in op.args], [self.ops[a].interval for a in op.args], codes)
+        n = len(codes)
+        return np.stack([np.broadcast_to(values[v], (n,)) for v in self.outputs], axis=1) if self.outputs \
+            else np.zeros((n, 0), np.int64)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Interpret on real input values; returns real output values (float64, exact)."""
+        x = np.asarray(x, dtype=np.float64)
+        exps = np.array([iv.exp for iv in self.input_intervals], dtype=np.float64)
+        codes = x * 2.0 ** -exps
+        if not np.all(codes == np.round(codes)):
+            raise ValueError("inputs are not on the grid of the program's input formats")
+        for iv in self.output_intervals:
+            if iv.width > 53:
+                raise OverflowError(f"an output is {iv.width} bits wide: not exact in float64, use run()")
+        out = self.run(codes.astype(np.int64))
+        return out * 2.0 ** np.array([iv.exp for iv in self.output_intervals], dtype=np.float64)
+
+    def to_dict(self) -> dict:
+        return dict(format="adderflow.program/1", ops=[op.to_dict() for op in self.ops], outputs=list(self.outputs))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Program":
+        if d.get("format") != "adderflow.program/1":
+            raise ValueError(f"not an adderflow program: format {d.get('format')!r}")
+        return cls(tuple(Op.from_dict(o) for o in d["ops"]), tuple(d["outputs"]))
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict()))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Program":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def align(code: np.ndarray, exp: int, to_exp: int) -> np.ndarray:
+    """Re-express codes at exponent exp as codes at the finer exponent to_exp."""
+    return code << (exp - to_exp)
+
+
+def _evaluate(op: Op, args: list, arg_ivs: list[Interval], inputs: np.ndarray) -> np.ndarray:
+    e = op.interval.exp
+    match op.kind:
+        case "input":
+            return inputs[:, op.params[0]]
+        case "const":
+            return np.int64(op.interval.lo)
+        case "add":
+            shift, sign = op.params
+            return align(args[0], arg_ivs[0].exp, e) + sign * align(args[1], arg_ivs[1].exp + shift, e)
+        case "neg":
+            return -args[0]
+        case "shift":
+            return args[0]
+        case "quant":
+            k, i, f, round_mode, overflow_mode = op.params
+            return quantize_codes(np.asarray(args[0]), arg_ivs[0].exp, k, i, f, round_mode, overflow_mode)
+        case "relu":
+            return np.maximum(args[0], 0)
+        case "max" | "min":
+            pick = np.maximum if op.kind == "max" else np.minimum
+            return pick(align(args[0], arg_ivs[0].exp, e), align(args[1], arg_ivs[1].exp, e))
+    raise ValueError(f"unknown op kind {op.kind!r}")
