@@ -1,0 +1,32 @@
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """A calibrated 64-32-16-10 QDense MLP on digits, and its train/test inputs."""
+    from sim.digits import train_digits_mlp
+
+    model, x_train, x_test, y_test = train_digits_mlp(epochs=8, beta=1e-4)
+    return model, x_train, x_test, y_test
+
+
+@pytest.fixture(scope="session")
+def digits_net(digits):
+    import quant
+
+    return quant.from_keras(digits[0])
+
+
+@pytest.fixture(scope="session")
+def many_inputs(digits):
+    """Over 10,000 samples: every digit image several times, then inputs off the data (overflowing, negative)."""
+    _, x_train, x_test, _ = digits
+    rng = np.random.default_rng(1)
+    data = np.tile(np.concatenate([x_train, x_test]), (5, 1))
+    wild = rng.integers(-32, 48, size=(2000, 64)) / 16.0  # beyond the calibrated ranges: WRAP must match
+    return np.concatenate([data, wild]).astype(np.float32)

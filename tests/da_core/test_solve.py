@@ -1,0 +1,62 @@
+"""The public one-matrix API: exact for dyadic matrices on any input formats, clear errors otherwise."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import da_core
+from da_core import Interval
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_in=st.integers(1, 12), n_out=st.integers(1, 12),
+       bits=st.integers(1, 8), frac=st.integers(0, 4), sparsity=st.floats(0, 0.9))
+def test_solve_is_exact_on_dyadic_matrices_and_mixed_formats(seed, n_in, n_out, bits, frac, sparsity):
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-(2 ** (bits - 1)), 2 ** (bits - 1), size=(n_in, n_out)) * (rng.random((n_in, n_out)) >= sparsity)
+    W = W / 2.0**frac
+    formats = [Interval(int(lo), int(lo) + int(span), int(e)) for lo, span, e in
+               zip(rng.integers(-300, 300, n_in), rng.integers(0, 600, n_in), rng.integers(-5, 3, n_in))]
+    sol = da_core.solve(W, inputs=formats)
+    codes = np.stack([rng.integers(iv.lo, iv.hi + 1, 200) for iv in formats], axis=1)
+    x = codes * 2.0 ** np.array([iv.exp for iv in formats])
+    np.testing.assert_array_equal(sol(x), x @ W)
+
+
+def test_default_inputs_are_signed_bytes_and_depth_is_respected():
+    W = np.random.default_rng(3).integers(-128, 128, size=(16, 16))
+    sol = da_core.solve(W, max_depth=8)
+    assert sol.depth <= 8
+    assert sol.program.input_intervals == [Interval(-128, 127, 0)] * 16
+    x = np.random.default_rng(4).integers(-128, 128, size=(500, 16))
+    np.testing.assert_array_equal(sol(x), x @ W)
+    assert 0 < sol.n_adders < np.count_nonzero(W) * 4
+    assert "adders" in repr(sol)
+
+
+def test_input_specs_by_interval_tuple_and_format():
+    W = np.array([[1, 3], [5, -7]])
+    by_tuple = da_core.solve(W, inputs=(-1.0, 0.75, 0.25))
+    assert by_tuple.program.input_intervals == [Interval(-4, 3, -2)] * 2
+    from types import SimpleNamespace
+    by_kif = da_core.solve(W, inputs=SimpleNamespace(k=1, i=0, f=2))
+    assert by_kif.program.input_intervals == [Interval(-4, 3, -2)] * 2
+
+
+def test_depth_below_the_floor_is_refused():
+    with pytest.raises(ValueError, match="below the minimum adder depth"):
+        da_core.solve(np.full((8, 2), 0b1010101), max_depth=2)
+
+
+def test_non_dyadic_weights_are_refused():
+    with pytest.raises(ValueError, match="not a matrix of quantized"):
+        da_core.solve(np.array([[0.1, 0.5]]))
+
+
+def test_solution_save_load_roundtrip(tmp_path):
+    sol = da_core.solve(np.array([[3, -5], [7, 0]]))
+    sol.save(tmp_path / "s.json")
+    again = da_core.Solution.load(tmp_path / "s.json")
+    x = np.array([[1, 2], [-128, 127]])
+    np.testing.assert_array_equal(again(x), x @ np.array([[3, -5], [7, 0]]))
