@@ -97,6 +97,11 @@ class Program:
         if not np.issubdtype(codes.dtype, np.integer):
             raise TypeError(f"input codes must be integers, got {codes.dtype}")
         codes = codes.astype(np.int64)
+        for port, iv in enumerate(self.input_intervals):
+            column = codes[:, port]
+            if column.size and (column.min() < iv.lo or column.max() > iv.hi):
+                raise ValueError(f"input {port} has codes outside its format {iv}: "
+                                 f"min {column.min()}, max {column.max()}")
         values: list[np.ndarray | None] = [None] * len(self.ops)
         for v, op in enumerate(self.ops):
             values[v] = _evaluate(op, [values[a] for a in op.args], [self.ops[a].interval for a in op.args], codes)

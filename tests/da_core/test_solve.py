@@ -60,3 +60,9 @@ def test_solution_save_load_roundtrip(tmp_path):
     again = da_core.Solution.load(tmp_path / "s.json")
     x = np.array([[1, 2], [-128, 127]])
     np.testing.assert_array_equal(again(x), x @ np.array([[3, -5], [7, 0]]))
+
+
+def test_codes_outside_the_input_format_are_refused():
+    sol = da_core.solve(np.array([[1], [2]]))
+    with pytest.raises(ValueError, match="outside its format"):
+        sol.program.run(np.array([[128, 0]]))

@@ -1,0 +1,6 @@
+"""Program -> pipelined Verilog with metadata; ``compile_model`` goes from a trained model in one call."""
+
+from .compile import DEFAULT_LATENCY_CUTOFF, compile_model
+from .design import Design, emit_program
+
+__all__ = ["Design", "emit_program", "compile_model", "DEFAULT_LATENCY_CUTOFF"]

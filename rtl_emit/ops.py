@@ -1,0 +1,78 @@
+"""Each op of a program as combinational Amaranth logic, bit-exact with ``Program.run``.
+
+Every operand arrives as a Value whose shape is its interval's code (two's
+complement, signed iff ``lo < 0``). Amaranth arithmetic widens instead of
+wrapping and extends each operand by its own signedness, so an expression is
+the exact integer; assigning it to the op's signal keeps the low
+``interval.width`` bits, which is exact because the value lies in the interval.
+"""
+
+from amaranth.hdl import Cat, Const, Mux, Shape, Value, signed, unsigned
+
+from da_core.interval import Interval
+from da_core.program import Op
+from da_core.quantize import saturation_bounds
+
+
+def code_shape(iv: Interval) -> Shape:
+    return signed(iv.width) if iv.signed else unsigned(iv.width)
+
+
+def const_value(iv: Interval) -> Value:
+    return Const(iv.lo, code_shape(iv))
+
+
+def op_value(op: Op, args: list[Value], arg_ivs: list[Interval]) -> Value:
+    """The integer code of ``op``'s result (at exponent ``op.interval.exp``) from its operands' codes."""
+    e = op.interval.exp
+    match op.kind:
+        case "add":
+            shift, sign = op.params
+            a = _align(args[0], arg_ivs[0].exp, e)
+            b = _align(args[1], arg_ivs[1].exp + shift, e)
+            return a + b if sign > 0 else a - b
+        case "neg":
+            return -args[0]
+        case "quant":
+            return _quantize(args[0], arg_ivs[0].exp, *op.params)
+        case "relu":
+            return Mux(args[0] < 0, 0, args[0])
+        case "max" | "min":
+            a = _align(args[0], arg_ivs[0].exp, e)
+            b = _align(args[1], arg_ivs[1].exp, e)
+            return Mux(a > b, a, b) if op.kind == "max" else Mux(a < b, a, b)
+    raise ValueError(f"op kind {op.kind!r} has no hardware mapping")
+
+
+def _align(code: Value, exp: int, to_exp: int) -> Value:
+    if exp < to_exp:
+        raise ValueError(f"cannot align a value at exponent {exp} to the coarser exponent {to_exp}")
+    return code << (exp - to_exp)
+
+
+def _quantize(code: Value, exp: int, k: int, i: int, f: int, round_mode: str, overflow_mode: str) -> Value:
+    """HGQ2's quantizer as ``da_core.quantize.quantize_codes``, but rounding before saturating.
+
+    Saturating first (as HGQ2 and the interpreter do) or last gives the same codes:
+    rounding is monotone and maps the finely scaled bounds onto the bounds themselves.
+    """
+    if exp >= -f:
+        c = code << (exp + f)
+    else:
+        drop = -f - exp
+        c = (code + (1 << (drop - 1)) if round_mode == "RND" else code) >> drop
+    if overflow_mode == "WRAP":
+        bits = k + max(i, -f) + f
+        c = _extend(c, bits)[:bits]
+        return c.as_signed() if k else c
+    bottom, top = saturation_bounds(k, i, f, overflow_mode)
+    return Mux(c > top, top, Mux(c < bottom, bottom, c))
+
+
+def _extend(value: Value, width: int) -> Value:
+    """``value`` extended by its own signedness to at least ``width`` bits."""
+    missing = width - len(value)
+    if missing <= 0:
+        return value
+    fill = value[-1].replicate(missing) if value.shape().signed else Const(0, missing)
+    return Cat(value, fill)

@@ -1,0 +1,6 @@
+"""Verilator + cocotb simulation of emitted designs, and the bit-exact check against the reference."""
+
+from .rtl import run_rtl
+from .verify import MismatchError, VerifyResult, verify, verify_codes
+
+__all__ = ["MismatchError", "VerifyResult", "run_rtl", "verify", "verify_codes"]

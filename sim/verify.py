@@ -1,0 +1,111 @@
+"""The bit-exact check: reference == program == RTL, every output of every sample.
+
+Program and RTL are compared as integer codes; a reference, given in real
+values, against the program's outputs as real values (exact in float64: wider
+outputs are refused).
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rtl import run_rtl
+
+
+class MismatchError(AssertionError):
+    """Two of reference, program and RTL disagree; names the first disagreeing sample and output."""
+
+    def __init__(self, pair: str, sample: int, output: int, left: int | float, right: int | float, n_bad: int):
+        self.pair, self.sample, self.output = pair, sample, output
+        self.left, self.right, self.n_bad = left, right, n_bad
+        first, second = pair.split(" vs ")
+        super().__init__(f"{pair} mismatch at sample {sample}, output {output}: {first} {left}, {second} {right} "
+                         f"({n_bad} mismatching values in all)")
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    n_samples: int
+    n_outputs: int
+    latency_cycles: int
+    seconds: float
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.n_samples / self.seconds if self.seconds > 0 else float("inf")
+
+    def __repr__(self) -> str:
+        return (f"VerifyResult({self.n_samples} samples x {self.n_outputs} outputs bit-exact, latency "
+                f"{self.latency_cycles} cycles, {self.seconds:.2f} s, {self.samples_per_second:,.0f} samples/s)")
+
+
+def verify(design, x, reference=None) -> VerifyResult:
+    """Check the RTL against the program and the program against the reference on raw inputs ``x``.
+
+    With a network attached to the design, ``x`` is what the network takes and its input
+    quantizers give the codes; without one, ``x`` holds the program's input values (n_samples,
+    n_inputs) on its input grid. The program must equal ``design.network.predict(x)`` (if the
+    design has a network) and ``reference`` (if given: real output values, flattened per
+    sample like the network's outputs); the RTL must equal the program.
+    """
+    start = time.perf_counter()
+    in_ivs, out_ivs = design.program.input_intervals, design.program.output_intervals
+    values = _flat(design.network.quantize_inputs(x)) if design.network is not None else np.asarray(x)
+    codes = _to_codes(values, [iv.exp for iv in in_ivs])
+    expected = design.program.run(codes)
+    references = [] if reference is None else [("given reference", reference)]
+    if design.network is not None:
+        references.append(("reference", design.network.predict(x)))
+    for label, ref in references:
+        _compare(f"{label} vs program", _flat(ref).astype(np.float64), _to_values(expected, out_ivs))
+    _compare("program vs RTL", expected, run_rtl(design, codes))
+    return VerifyResult(len(codes), expected.shape[1], design.latency_cycles, time.perf_counter() - start)
+
+
+def verify_codes(design, codes: np.ndarray) -> VerifyResult:
+    """Check the RTL against the program on integer input codes (n_samples, n_inputs)."""
+    start = time.perf_counter()
+    codes = np.asarray(codes)
+    expected = design.program.run(codes)
+    _compare("program vs RTL", expected, run_rtl(design, codes))
+    return VerifyResult(len(codes), expected.shape[1], design.latency_cycles, time.perf_counter() - start)
+
+
+def _flat(arrays) -> np.ndarray:
+    """One array or a list of arrays (n_samples, *shape) -> (n_samples, total), each flattened in C order."""
+    arrays = [np.asarray(a) for a in (arrays if isinstance(arrays, (list, tuple)) else [arrays])]
+    return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
+
+
+def _to_codes(values: np.ndarray, exps: list[int]) -> np.ndarray:
+    """Input values -> integer codes, refusing values off the ports' grids."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] != len(exps):
+        raise ValueError(f"input values have shape {values.shape}; expected (n_samples, {len(exps)})")
+    codes = values * np.exp2(-np.asarray(exps, dtype=np.float64))
+    off_grid = np.argwhere(codes != np.round(codes))
+    if len(off_grid):
+        i, j = off_grid[0]
+        raise ValueError(f"input {j} of sample {i} is {values[i, j]!r}, not a multiple of 2**{exps[j]}")
+    if np.any(np.abs(codes) >= 2.0 ** 53):
+        raise OverflowError(f"input codes reach 2**53: not exact in float64")
+    return codes.astype(np.int64)
+
+
+def _to_values(codes: np.ndarray, intervals) -> np.ndarray:
+    """Real values of output codes, exact in float64."""
+    for j, iv in enumerate(intervals):
+        if iv.width > 53:
+            raise OverflowError(f"output {j} is {iv.width} bits wide: its values are not exact in float64")
+    return codes * np.exp2(np.array([iv.exp for iv in intervals], dtype=np.float64))
+
+
+def _compare(pair: str, left: np.ndarray, right: np.ndarray) -> None:
+    if left.shape != right.shape:
+        first, second = pair.split(" vs ")
+        raise ValueError(f"{first} outputs have shape {left.shape}, {second} outputs {right.shape}")
+    bad = np.argwhere(left != right)
+    if len(bad):
+        i, j = bad[0]
+        raise MismatchError(pair, int(i), int(j), left[i, j].item(), right[i, j].item(), len(bad))

@@ -1,0 +1,113 @@
+"""The emitted Verilog equals Program.run bit for bit under Verilator, at several pipeline depths."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from random_programs import MODES, random_codes, random_program
+
+from rtl_emit import emit_program
+from sim import MismatchError, run_rtl, verify_codes
+
+CUTOFFS = (1, 3, 8)
+
+
+@pytest.fixture(scope="module")
+def program():
+    return random_program(seed=7, n_random_ops=100)
+
+
+@pytest.fixture(scope="module")
+def designs(program, tmp_path_factory):
+    """One Verilator build per cutoff, shared by the tests below."""
+    return {n: emit_program(program, tmp_path_factory.mktemp(f"cut{n}"), name=f"rand_cut{n}", latency_cutoff=n)
+            for n in CUTOFFS}
+
+
+def test_program_covers_every_op_and_quantizer_mode(program):
+    kinds = {op.kind for op in program.ops}
+    assert kinds == {"input", "const", "add", "neg", "shift", "quant", "relu", "max", "min"}
+    quantizers = set()
+    for op in program.ops:
+        if op.kind == "quant":
+            k, i, f, round_mode, overflow_mode = op.params
+            coarse = program.ops[op.args[0]].interval.exp >= -f
+            quantizers.add((round_mode, overflow_mode, coarse))
+    assert quantizers == {(r, o, c) for r, o in MODES for c in (True, False)}
+    shifts = {op.params[0] for op in program.ops if op.kind == "add"}
+    assert min(shifts) < 0 < max(shifts)
+    assert {op.params[1] for op in program.ops if op.kind == "add"} == {1, -1}
+    output_kinds = {program.ops[v].kind for v in program.outputs}
+    assert {"const", "input", "shift"} <= output_kinds
+    assert 5 not in {program.ops[a].params[0] for op in program.ops for a in op.args
+                     if program.ops[a].kind == "input"}  # an unused input
+    assert 0 in {iv.width for iv in program.output_intervals} and program.input_intervals[6].width == 0
+
+
+@pytest.mark.parametrize("cutoff", CUTOFFS)
+def test_rtl_equals_program(program, designs, cutoff):
+    result = verify_codes(designs[cutoff], random_codes(program, 4000, seed=cutoff))
+    assert (result.n_samples, result.n_outputs) == (4000, len(program.outputs))
+
+
+def test_latency_follows_the_cutoff(program, designs):
+    latencies = [designs[n].latency_cycles for n in CUTOFFS]
+    assert latencies == sorted(latencies, reverse=True) and len(set(latencies)) == len(CUTOFFS)
+    assert latencies[0] == program.depth  # one adder level per stage
+    for n in CUTOFFS:
+        assert designs[n].latency_cycles == designs[n].metadata["latency_cycles"] == (program.depth - 1) // n + 1
+
+
+def test_a_second_program(tmp_path):
+    program = random_program(seed=11, n_random_ops=60, wide=False)
+    design = emit_program(program, tmp_path, latency_cutoff=2)
+    verify_codes(design, random_codes(program, 3000, seed=5))
+
+
+def test_short_runs_and_rebuild_reuse(program, designs):
+    design = designs[3]
+    build = design.out_dir / "sim_build" / design.name
+    before = build.stat().st_mtime_ns
+    codes = random_codes(program, 1, seed=9)
+    assert np.array_equal(run_rtl(design, codes), program.run(codes))
+    assert run_rtl(design, codes[:0]).shape == (0, len(program.outputs))
+    assert build.stat().st_mtime_ns == before  # built once per design
+
+
+class _CorruptedProgram:
+    """Program.run with one output of one sample off by one: a wrong expectation."""
+
+    def __init__(self, program, sample: int, output: int):
+        self.program, self.sample, self.output = program, sample, output
+
+    def run(self, codes):
+        out = self.program.run(codes)
+        out[self.sample, self.output] += 1
+        return out
+
+
+def test_a_wrong_expectation_names_the_sample(program, designs):
+    design = dataclasses.replace(designs[8], program=_CorruptedProgram(program, 123, 4))
+    with pytest.raises(MismatchError, match=r"program vs RTL mismatch at sample 123, output 4") as info:
+        verify_codes(design, random_codes(program, 500))
+    assert (info.value.sample, info.value.output, info.value.n_bad) == (123, 4, 1)
+    assert info.value.left == info.value.right + 1
+
+
+def test_out_of_range_codes_are_refused(program, designs):
+    codes = random_codes(program, 3)
+    codes[2, 0] = program.input_intervals[0].hi + 1
+    with pytest.raises(ValueError, match="input 0, sample 2"):
+        run_rtl(designs[8], codes)
+
+
+def test_outputs_appear_exactly_latency_cycles_later(program, designs, tmp_path):
+    """Reading one cycle early shows each sample's predecessor: the latency is exact, not just enough."""
+    design = designs[3]
+    meta = design.metadata
+    meta["latency_cycles"] -= 1
+    early = dataclasses.replace(design, metadata_path=tmp_path / "early.json")
+    early.metadata_path.write_text(json.dumps(meta))
+    codes = random_codes(program, 200, seed=3)
+    assert np.array_equal(run_rtl(early, codes)[1:], program.run(codes)[:-1])
