@@ -1,0 +1,40 @@
+"""`adderflow convert`: end to end from a .keras file, with exit codes scripts can trust."""
+
+import numpy as np
+import pytest
+
+from sim.cli import EXIT_BAD_INPUT, main
+
+
+@pytest.fixture(scope="module")
+def saved_model(digits, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "digits.keras"
+    digits[0].save(path)
+    data = tmp_path_factory.mktemp("data") / "x.npy"
+    np.save(data, digits[2][:200])
+    return path, data
+
+
+def test_convert_and_verify(saved_model, tmp_path, capsys):
+    model, data = saved_model
+    assert main(["convert", str(model), str(tmp_path / "out"), "--verify", str(data), "--latency-cutoff", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "verified" in printed and "200 samples" in printed
+    assert (tmp_path / "out" / "adderflow_top.v").is_file()
+
+
+def test_existing_output_directory_exits_2(saved_model, tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("x")
+    assert main(["convert", str(saved_model[0]), str(tmp_path)]) == EXIT_BAD_INPUT
+    assert "overwrite" in capsys.readouterr().err
+
+
+def test_missing_model_exits_2(tmp_path, capsys):
+    assert main(["convert", str(tmp_path / "nope.keras"), str(tmp_path / "out")]) == EXIT_BAD_INPUT
+    assert "no model file" in capsys.readouterr().err
+
+
+def test_bad_arguments_exit_2():
+    with pytest.raises(SystemExit) as exit_info:
+        main(["convert"])
+    assert exit_info.value.code == 2
