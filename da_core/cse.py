@@ -1,0 +1,292 @@
+"""Stage 2: share recurring pairs of signed-digit terms across outputs.
+
+A pair ``±(a << h) ± (b << h+d)`` recurs wherever the same two signals meet at
+the same relative shift d with the same relative sign. Each pick computes the
+pair once (one adder) and substitutes it in every output where it fits, then
+recounts only what the substitution touched. Picks are ranked by the cost
+they save, ``(uses - 1) * width of the shared adder``, from a lazy max-heap.
+
+Depth: every output keeps its Kraft sum Σ 2^depth over its live terms; the
+final Huffman sum of an output reaches depth D exactly when that sum is at most
+2^D, so a substitution is taken in an output only while it keeps the sum under
+the output's budget.
+
+Each term is a record (output, signal, shift, sign). A signal's records are
+contiguous (all made at once), so the places a pair can occur are found from
+the records of its rarer signal and an (output, signal, shift) -> record index.
+Each output also lists its live terms packed into one int64 each, so the
+recount after a substitution reads memory in order.
+"""
+
+import numba
+import numpy as np
+
+from da_core import hash_table as ht
+from da_core import max_heap as mh
+from da_core.pair_counts import SIG_BITS, add_counts, drop_counts, get_count, new_counts, pair_key, unpack_pair
+from da_core.signals import add_adder, merge_cost, order_pair
+
+MAX_SIGNALS = 1 << SIG_BITS  # inputs + adders that the pair and term keys can name
+
+# columns of the record table
+OUT, SIG, SHIFT, SIGN, POS, MARK = 0, 1, 2, 3, 4, 5  # POS: index in its output's list, -1 once gone
+
+
+@numba.njit(cache=True, inline="always")
+def _term_key(out, sig, shift) -> int:
+    return (out << 30) | (sig << 6) | shift
+
+
+@numba.njit(cache=True, inline="always")
+def _packed_term(sig, shift, sign) -> int:
+    return (sig << 7) | (shift << 1) | (1 if sign > 0 else 0)
+
+
+@numba.njit(cache=True, inline="always")
+def _terms_key(t1, t2) -> int:
+    """Pair key of two packed terms."""
+    a, b, d, s, _, _ = order_pair(t1 >> 7, (t1 >> 1) & 63, 2 * (t1 & 1) - 1, t2 >> 7, (t2 >> 1) & 63, 2 * (t2 & 1) - 1)
+    return pair_key(a, b, d, s)
+
+
+@numba.njit(cache=True, inline="always")
+def _saving(uses, width) -> int:
+    """Cost saved by computing a pair once for `uses` places instead of in each."""
+    return (uses - 1) * width
+
+
+@numba.njit(cache=True)
+def _index_terms(term_sig, term_shift, term_sign, n_terms, n_in, n_signals, depth):
+    """Records of the initial terms (grouped by input), each output's live
+    list, Kraft sums and the (output, signal, shift) -> record table."""
+    n_out = len(n_terms)
+    n_rec = n_terms.sum()
+    rec = np.zeros((2 * n_rec + 16, 6), dtype=np.int64)  # substitutions at most add n_rec records
+    sig_range = np.zeros((n_signals, 2), dtype=np.int64)
+    for j in range(n_out):
+        for t in range(n_terms[j]):
+            sig_range[term_sig[j, t], 1] += 1
+    start = 0
+    for s in range(n_in):
+        size = sig_range[s, 1]
+        sig_range[s, 0], sig_range[s, 1] = start, start
+        start += size
+    t_cap = max(1, term_sig.shape[1])
+    out_rec = np.zeros((n_out, t_cap), dtype=np.int64)
+    out_term = np.zeros((n_out, t_cap), dtype=np.int64)
+    out_len = np.zeros(n_out, dtype=np.int64)
+    kraft = np.zeros(n_out, dtype=np.int64)
+    terms, terms_meta = ht.new_table(n_rec + 16, -1)
+    for j in range(n_out):
+        for t in range(n_terms[j]):
+            s, shift, sign = term_sig[j, t], term_shift[j, t], term_sign[j, t]
+            r = sig_range[s, 1]
+            sig_range[s, 1] += 1
+            rec[r, OUT], rec[r, SIG], rec[r, SHIFT], rec[r, SIGN], rec[r, POS] = j, s, shift, sign, out_len[j]
+            out_rec[j, out_len[j]] = r
+            out_term[j, out_len[j]] = _packed_term(s, shift, sign)
+            out_len[j] += 1
+            kraft[j] += 1 << depth[s]
+            ht.put(terms, terms_meta, _term_key(j, s, shift), r)
+    return rec, sig_range, out_rec, out_term, out_len, kraft, terms, terms_meta
+
+
+@numba.njit(cache=True)
+def _count_pairs(out_term, out_len, n_in, n_shifts):
+    """Occurrences of every pair key, counted once per pair of terms in an output."""
+    dense, pairs, pairs_meta = new_counts(n_in, n_shifts, out_len.sum() + 16)
+    keys = np.zeros(out_term.shape[1], dtype=np.int64)
+    for j in range(len(out_len)):
+        n = out_len[j]
+        pairs, pairs_meta = ht.reserved(pairs, pairs_meta, 0 if dense.shape[0] == n_in else n * (n - 1) // 2)
+        for p in range(n):
+            for q in range(p + 1, n):
+                keys[q - p - 1] = _terms_key(out_term[j, p], out_term[j, q])
+            add_counts(dense, pairs, pairs_meta, keys, n - p - 1, 1)
+    return dense, pairs, pairs_meta
+
+
+@numba.njit(cache=True)
+def _initial_heap(dense, pairs, lo, hi):
+    """Every pair that occurs at least twice, scored by its saving."""
+    n_cand = 0
+    for a in range(dense.shape[0]):
+        for b in range(dense.shape[1]):
+            for d in range(dense.shape[2]):
+                for k in range(2):
+                    n_cand += dense[a, b, d, k] >= 2
+    heap, h_size = mh.new_heap(2 * n_cand + 16)
+    for a in range(dense.shape[0]):
+        for b in range(dense.shape[1]):
+            for d in range(dense.shape[2]):
+                for k in range(2):
+                    if dense[a, b, d, k] >= 2:
+                        s = 2 * k - 1
+                        heap[h_size[0], 0] = _saving(dense[a, b, d, k], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s))
+                        heap[h_size[0], 1] = pair_key(a, b, d, s)
+                        h_size[0] += 1
+    for i in range(len(pairs)):
+        if pairs[i, 0] != ht.EMPTY and pairs[i, 1] >= 2:
+            a, b, d, s = unpack_pair(pairs[i, 0])
+            score = _saving(pairs[i, 1], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s))
+            heap = mh.push(heap, h_size, score, pairs[i, 0])
+    mh.heapify(heap, h_size)
+    return heap, h_size
+
+
+@numba.njit(cache=True)
+def _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft, kraft_budget, depth, occ) -> int:
+    """Fill occ with (record of a, record of b) wherever the pair is live,
+    unclaimed by this pick, and fits its output's depth budget; returns how many."""
+    n_occ = 0
+    from_b = sig_range[b, 1] - sig_range[b, 0] < sig_range[a, 1] - sig_range[a, 0]
+    scan = b if from_b else a
+    growth = (1 << (max(depth[a], depth[b]) + 1)) - (1 << depth[a]) - (1 << depth[b])
+    for r in range(sig_range[scan, 0], sig_range[scan, 1]):
+        if rec[r, POS] < 0 or rec[r, MARK] == pick:
+            continue
+        j = rec[r, OUT]
+        if from_b:
+            if rec[r, SHIFT] < d:
+                continue
+            other = ht.get(terms, terms_meta, _term_key(j, a, rec[r, SHIFT] - d))
+            r1, r2 = other, r
+        else:
+            other = ht.get(terms, terms_meta, _term_key(j, b, rec[r, SHIFT] + d))
+            r1, r2 = r, other
+        if other < 0 or rec[other, MARK] == pick or rec[r2, SIGN] != s * rec[r1, SIGN]:
+            continue
+        if kraft[j] + growth > kraft_budget[j]:
+            continue
+        kraft[j] += growth  # held while scanning, so two uses in one output both count
+        rec[r1, MARK], rec[r2, MARK] = pick, pick
+        occ[n_occ, 0], occ[n_occ, 1] = r1, r2
+        n_occ += 1
+    for k in range(n_occ):
+        kraft[rec[occ[k, 0], OUT]] -= growth
+    return n_occ
+
+
+@numba.njit(cache=True)
+def _remove_term(r, rec, out_rec, out_term, out_len, kraft, depth, dense, pairs, pairs_meta, terms, terms_meta, keys):
+    """Take record r out of its output and uncount its pairs."""
+    j, pos = rec[r, OUT], rec[r, POS]
+    term = out_term[j, pos]
+    n = 0
+    for p in range(out_len[j]):
+        if p != pos:
+            keys[n] = _terms_key(term, out_term[j, p])
+            n += 1
+    drop_counts(dense, pairs, pairs_meta, keys, n)
+    last = out_len[j] - 1
+    out_rec[j, pos], out_term[j, pos] = out_rec[j, last], out_term[j, last]
+    rec[out_rec[j, pos], POS] = pos
+    out_len[j] = last
+    rec[r, POS] = -1
+    kraft[j] -= 1 << depth[rec[r, SIG]]
+    ht.put(terms, terms_meta, _term_key(j, rec[r, SIG], rec[r, SHIFT]), -1)
+
+
+@numba.njit(cache=True)
+def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_meta, new_keys, n_new):
+    """Put record r into its output; its pairs' keys go to new_keys, to be
+    counted once the whole substitution is done. Returns (new_keys, n_new)."""
+    j = rec[r, OUT]
+    term = _packed_term(rec[r, SIG], rec[r, SHIFT], rec[r, SIGN])
+    n = out_len[j]
+    if n_new + n > len(new_keys):
+        new_keys = np.concatenate((new_keys, np.zeros(n_new + n, dtype=np.int64)))
+    for p in range(n):
+        new_keys[n_new + p] = _terms_key(term, out_term[j, p])
+    rec[r, POS] = n
+    out_rec[j, n], out_term[j, n] = r, term
+    out_len[j] = n + 1
+    kraft[j] += 1 << depth[rec[r, SIG]]
+    ht.put(terms, terms_meta, _term_key(j, rec[r, SIG], rec[r, SHIFT]), r)
+    return new_keys, n_new + n
+
+
+@numba.njit(cache=True)
+def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget):
+    """Greedy pair sharing over all outputs; appends the shared adders to the
+    signal table and returns the outputs' remaining terms in the same layout
+    as csd_terms (term_sig, term_shift, term_sign, n_terms). kraft_budget[j]
+    bounds output j's Kraft sum (2^depth bound, less any room reserved)."""
+    rec, sig_range, out_rec, out_term, out_len, kraft, terms, terms_meta = _index_terms(
+        term_sig, term_shift, term_sign, n_terms, n_in, len(lo), depth
+    )
+    n_rec = n_terms.sum()
+    n_shifts = 1
+    for j in range(len(n_terms)):
+        for t in range(n_terms[j]):
+            n_shifts = max(n_shifts, term_shift[j, t] + 1)
+    dense, pairs, pairs_meta = _count_pairs(out_term, out_len, n_in, n_shifts)
+    heap, h_size = _initial_heap(dense, pairs, lo, hi)
+
+    occ = np.zeros((n_rec + 1, 2), dtype=np.int64)
+    keys = np.zeros(term_sig.shape[1] + 1, dtype=np.int64)  # scratch for one output's pair keys
+    new_keys = np.zeros(1024, dtype=np.int64)
+    scratch, _ = ht.new_table(1024, 0)  # tallies new_keys
+    used = np.zeros(len(scratch), dtype=np.int64)
+    pick = 0
+    while h_size[0] > 0:
+        _, key = mh.pop(heap, h_size)
+        uses = get_count(dense, pairs, pairs_meta, key)
+        if uses < 2:
+            continue
+        a, b, d, s = unpack_pair(key)
+        width = merge_cost(lo[a], hi[a], lo[b], hi[b], d, s)
+        bound = _saving(uses, width)
+        if bound < mh.top_score(heap, h_size):
+            heap = mh.push(heap, h_size, bound, key)
+            continue
+        pick += 1
+        n_occ = _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft, kraft_budget, depth, occ)
+        if n_occ < 2:
+            continue  # back in the heap when its count grows
+        actual = _saving(n_occ, width)
+        if actual < mh.top_score(heap, h_size):
+            heap = mh.push(heap, h_size, actual, key)
+            continue
+
+        # build the pair once and substitute it: take out every used pair of
+        # terms first, then put the new terms in and count their pairs at once
+        new_sig = add_adder(adders, lo, hi, depth, count, n_in, a, b, d, s)
+        terms, terms_meta = ht.reserved(terms, terms_meta, n_occ)
+        for k in range(n_occ):
+            for r in (occ[k, 0], occ[k, 1]):
+                _remove_term(
+                    r, rec, out_rec, out_term, out_len, kraft, depth, dense, pairs, pairs_meta, terms, terms_meta, keys
+                )
+        sig_range[new_sig, 0] = n_rec
+        n_new = 0
+        for k in range(n_occ):
+            r1 = occ[k, 0]
+            rec[n_rec, OUT], rec[n_rec, SIG] = rec[r1, OUT], new_sig
+            rec[n_rec, SHIFT], rec[n_rec, SIGN] = rec[r1, SHIFT], rec[r1, SIGN]
+            new_keys, n_new = _add_term(
+                n_rec, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_meta, new_keys, n_new
+            )
+            n_rec += 1
+        sig_range[new_sig, 1] = n_rec
+        # keep and offer the new pairs that occur at least twice
+        if 2 * n_new > len(scratch):
+            scratch, _ = ht.new_table(n_new, 0)
+            used = np.zeros(len(scratch), dtype=np.int64)
+        pairs, pairs_meta = ht.reserved(pairs, pairs_meta, n_new // 2)
+        for i in used[: ht.tally(scratch, new_keys, n_new, used)]:
+            key, uses = scratch[i, 0], scratch[i, 1]
+            scratch[i, 0], scratch[i, 1] = ht.EMPTY, 0
+            if uses >= 2:
+                ht.put(pairs, pairs_meta, key, uses)
+                pa, pb, pd, ps = unpack_pair(key)
+                heap = mh.push(heap, h_size, _saving(uses, merge_cost(lo[pa], hi[pa], lo[pb], hi[pb], pd, ps)), key)
+
+    left_sig = np.zeros_like(term_sig)
+    left_shift = np.zeros_like(term_sig)
+    left_sign = np.zeros_like(term_sig)
+    for j in range(len(out_len)):
+        for p in range(out_len[j]):
+            r = out_rec[j, p]
+            left_sig[j, p], left_shift[j, p], left_sign[j, p] = rec[r, SIG], rec[r, SHIFT], rec[r, SIGN]
+    return left_sig, left_shift, left_sign, out_len

@@ -1,0 +1,107 @@
+"""Entry point of the CMVM solver: integer matrix + input intervals -> adder graph.
+
+The wrapper validates the input, drops free outputs (zero or ±2^k copies of
+another column), and runs the numba stages on the distinct columns:
+outputs built from close outputs (decompose), signed digits (csd), shared
+pairs of terms (cse), then the final depth-aware sum of each output (sum_tree).
+"""
+
+import numpy as np
+
+from da_core.adder_graph import AdderGraph
+from da_core.columns import unique_columns
+from da_core.csd import csd_digit_counts, csd_terms
+from da_core.cse import MAX_SIGNALS, extract_common_pairs
+from da_core.decompose import choose_parents
+from da_core.signals import SignalTable
+from da_core.sum_tree import sum_outputs
+
+DEFAULT_DEPTH_SLACK = 1
+MAX_KRAFT_DEPTH = 36  # deeper bounds never bind and would overflow the Kraft sums
+MAX_IN_DEPTH = 24
+_INT64_HEADROOM = 1 << 61
+
+
+def min_depth(W: np.ndarray, in_depth: np.ndarray | None = None) -> int:
+    """Fewest adder levels any adder graph needs for x @ W.
+
+    An adder at most doubles the signed-digit terms of its operands, so an
+    output whose terms start at depths d_i needs ceil(log2(Σ 2^d_i)) levels.
+    """
+    W = np.asarray(W, dtype=np.int64)
+    n_in = W.shape[0]
+    in_depth = np.zeros(n_in, dtype=np.int64) if in_depth is None else np.asarray(in_depth, dtype=np.int64)
+    kraft = (csd_digit_counts(W) << in_depth[:, None]).sum(axis=0)
+    return max((int(k - 1).bit_length() for k in kraft if k > 0), default=0)
+
+
+def solve_integer(
+    W: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    max_depth: int | None = None,
+    in_depth: np.ndarray | None = None,
+) -> AdderGraph:
+    """Adder graph computing y = x @ W exactly for integer x with lo <= x <= hi.
+
+    max_depth bounds the adder levels from any input to any output, counting
+    in_depth (levels the inputs already carry); None picks the minimum
+    possible depth plus DEFAULT_DEPTH_SLACK.
+    """
+    W, lo, hi, in_depth = _validated(W, lo, hi, in_depth)
+    n_in = W.shape[0]
+    floor = min_depth(W, in_depth)
+    if max_depth is None:
+        max_depth = floor + DEFAULT_DEPTH_SLACK
+    elif max_depth < floor:
+        raise ValueError(
+            f"max_depth={max_depth} is below the minimum adder depth {floor} of this matrix "
+            f"(an output with T signed-digit terms needs ceil(log2 T) levels); use max_depth >= {floor}"
+        )
+
+    depth_bound = min(max_depth, max(floor, MAX_KRAFT_DEPTH))
+    U, col_index, col_shift, col_sign = unique_columns(W)
+    parent, parent_sign, cap, diff = choose_parents(U, in_depth, depth_bound)
+    term_sig, term_shift, term_sign, n_terms = csd_terms(diff)
+    if n_in + 2 * n_terms.sum() >= MAX_SIGNALS:
+        raise ValueError(
+            f"matrix too large: {int(n_terms.sum())} signed digits, the solver handles up to {MAX_SIGNALS // 2}"
+        )
+    kraft_budget = np.where(parent < 0, 1 << cap, (1 << depth_bound) - (1 << cap[np.maximum(parent, 0)]))
+    table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
+    terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget)
+    u_index, u_shift, u_sign = sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
+
+    zero = col_index < 0
+    safe = np.where(zero, 0, col_index)
+    return AdderGraph(
+        n_in=n_in,
+        adders=table.used_adders(),
+        out_index=np.where(zero, -1, u_index[safe]) if len(u_index) else col_index.copy(),
+        out_shift=np.where(zero, 0, u_shift[safe] + col_shift) if len(u_index) else col_shift.copy(),
+        out_sign=np.where(zero, 1, u_sign[safe] * col_sign) if len(u_index) else col_sign.copy(),
+    )
+
+
+def _validated(W, lo, hi, in_depth):
+    W_in = np.asarray(W)
+    if W_in.ndim != 2:
+        raise ValueError(f"W must be a 2-D (n_in, n_out) matrix, got shape {W_in.shape}")
+    if not np.issubdtype(W_in.dtype, np.integer) and not np.array_equal(W_in, np.round(W_in)):
+        raise ValueError("W must hold integers (scale dyadic weights by a power of two first)")
+    W = W_in.astype(np.int64)
+    n_in = W.shape[0]
+    lo = np.asarray(lo, dtype=np.int64).reshape(-1)
+    hi = np.asarray(hi, dtype=np.int64).reshape(-1)
+    if lo.shape != (n_in,) or hi.shape != (n_in,):
+        raise ValueError(f"lo and hi need one entry per input ({n_in}), got {lo.shape} and {hi.shape}")
+    if np.any(lo > hi):
+        raise ValueError(f"input intervals must have lo <= hi; input {int(np.argmax(lo > hi))} does not")
+    in_depth = np.zeros(n_in, dtype=np.int64) if in_depth is None else np.asarray(in_depth, dtype=np.int64).reshape(-1)
+    if in_depth.shape != (n_in,) or np.any(in_depth < 0) or np.any(in_depth > MAX_IN_DEPTH):
+        raise ValueError(f"in_depth needs one entry in 0..{MAX_IN_DEPTH} per input ({n_in})")
+    x_max = [max(abs(int(a)), abs(int(b))) for a, b in zip(lo, hi)]
+    w_max = [int(np.abs(W[i]).max(initial=0)) for i in range(n_in)]
+    if sum(x << (w.bit_length() + 2) for x, w in zip(x_max, w_max)) >= _INT64_HEADROOM:
+        raise ValueError("inputs and weights too wide: intermediate sums would not fit in 64-bit integers")
+    return W, lo, hi, in_depth
