@@ -7,10 +7,12 @@ interpreter carries exactly.
 
 from fractions import Fraction
 
+import numpy as np
+
 from .cost import adder_cost
 from .interval import MAX_BITS, Interval
 from .program import Op, Program
-from .quantize import check_modes, round_code, saturation_bounds
+from .quantize import check_modes, quantize_codes, round_code, saturation_bounds
 
 
 class ProgramBuilder:
@@ -18,6 +20,7 @@ class ProgramBuilder:
         self.ops: list[Op] = []
         self._known: dict[tuple, int] = {}
         self._n_inputs = 0
+        self.solved: dict = {}  # emit_cmvm's adder graphs, by matrix and input formats
 
     def interval(self, v: int) -> Interval:
         return self.ops[v].interval
@@ -119,6 +122,9 @@ class ProgramBuilder:
         if k + i + f <= 0:
             return self.const(0)
         iv = self.interval(a)
+        if self.ops[a].kind == "const":  # fold: a constant quantizes to a constant
+            code = int(quantize_codes(np.array([iv.lo], dtype=object), iv.exp, k, i, f, round_mode, overflow_mode)[0])
+            return self.const(Fraction(code) * Fraction(2) ** -f)
         r_lo, r_hi = (round_code(c, iv.exp, f, round_mode) for c in (iv.lo, iv.hi))
         bottom, top = saturation_bounds(k, i, f, "SAT" if overflow_mode == "WRAP" else overflow_mode)
         overflows = r_lo < bottom or r_hi > top
@@ -160,6 +166,30 @@ class ProgramBuilder:
         cost = adder_cost(min(ia.lo << (ia.exp - e), ib.lo << (ib.exp - e)),
                           max(ia.hi << (ia.exp - e), ib.hi << (ib.exp - e)), 0) + result.width
         return self._emit(kind, (a, b), (), result, max(self.depth(a), self.depth(b)) + 2, cost)
+
+    def lut(self, a: int, base: int, base_exp: int, table, out_exp: int) -> int:
+        """The table lookup ``table[c - base]`` (codes at ``out_exp``), ``c`` the code of ``a`` at ``base_exp``.
+
+        Only the entries ``a`` can reach are kept, so the result's interval is exact.
+        """
+        iv = self.interval(a)
+        if iv.exp < base_exp:
+            raise ValueError(f"table input {iv} is finer than the table's grid 2^{base_exp}")
+        step = 1 << (iv.exp - base_exp)
+        first, last = (iv.lo * step - base, iv.hi * step - base)
+        if first < 0 or last >= len(table):
+            raise ValueError(f"table input {iv} reaches outside the table's {len(table)} entries")
+        entries = [int(table[j]) for j in range(first, last + 1, step)]
+        exp = out_exp
+        while any(entries) and all(c % 2 == 0 for c in entries):
+            entries, exp = [c // 2 for c in entries], exp + 1
+        if min(entries) == max(entries):
+            return self.const(Fraction(entries[0]) * Fraction(2) ** exp)
+        result = Interval(min(entries), max(entries), exp if any(entries) else 0)
+        width = iv.width
+        cost = result.width * max(1, 1 << max(width - 6, 0))  # LUT6s per output bit
+        depth = self.depth(a) + (1 if width <= 8 else 2)
+        return self._emit("lut", (a,), (iv.lo, iv.exp, tuple(entries)), result, depth, cost)
 
     def build(self, outputs: list[int]) -> Program:
         """The program computing ``outputs``, without ops nothing reads (input ports stay)."""

@@ -5,15 +5,18 @@ whole network lowers into one program); ``solve`` is the one-matrix front door.
 """
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from .builder import ProgramBuilder
 from .interval import Interval
+from .parallel import map_jobs
 from .program import Program
-from .solver import solve_integer
+from .solver import MAX_IN_DEPTH, solve_integer
 
 MAX_CONSTANT_BITS = 32  # wider weights are almost surely unquantized floats
 
@@ -60,7 +63,14 @@ def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, max_dept
     lo = np.array([iv.lo for iv in ivs], dtype=np.int64)
     hi = np.array([iv.hi for iv in ivs], dtype=np.int64)
     depth = np.array([builder.depth(v) for v in x], dtype=np.int64)
-    graph = solve_integer(scaled, lo, hi, max_depth=max_depth, in_depth=depth)
+    # only the inputs' relative depths shape the adder tree; max_depth counts from the earliest input
+    depth = np.minimum(depth - depth.min(initial=0), MAX_IN_DEPTH)
+    # an adder graph is exact for any integer inputs: reuse it wherever the same matrix meets inputs of the
+    # same widths and depths (every position of a convolution), the builder re-deriving exact intervals
+    key = (scaled.shape, scaled.tobytes(), tuple((iv.signed, iv.width) for iv in ivs), depth.tobytes(), max_depth)
+    graph = builder.solved.get(key)
+    if graph is None:
+        graph = builder.solved[key] = solve_integer(scaled, lo, hi, max_depth=max_depth, in_depth=depth)
     signals = [builder.shift(v, -int(e)) for v, e in zip(x, exps)]  # the integer code as a value
     for a, b, shift, sign in graph.adders.tolist():
         signals.append(builder.add(signals[a], signals[b], shift, sign))
@@ -138,7 +148,28 @@ def solve(W: np.ndarray, inputs=None, max_depth: int | None = None) -> Solution:
     W = np.asarray(W)
     if W.ndim != 2:
         raise ValueError(f"W must be a 2-D (n_in, n_out) matrix, got shape {W.shape}")
+    intervals = input_intervals(inputs, W.shape[0])
+    # a negated output costs one more level (its neg op): if that breaks max_depth, solve one level tighter
+    program = _solve_program(W, intervals, max_depth)
+    if max_depth is None or program.depth <= max_depth:
+        return Solution(program)
+    # a negated output costs one level more (its neg): solve one level tighter
+    try:
+        return Solution(_solve_program(W, intervals, max_depth - 1))
+    except ValueError:
+        raise ValueError(f"max_depth={max_depth} is too shallow: an output is a negated sum, and its negation "
+                         f"needs one more level; use max_depth >= {max_depth + 1}") from None
+
+
+def _solve_program(W: np.ndarray, intervals: list[Interval], max_depth: int | None) -> Program:
     builder = ProgramBuilder()
-    x = [builder.input(iv) for iv in input_intervals(inputs, W.shape[0])]
+    x = [builder.input(iv) for iv in intervals]
     outputs = [v if sign > 0 else builder.neg(v) for v, sign in emit_cmvm(builder, x, W, max_depth)]
-    return Solution(builder.build(outputs))
+    return builder.build(outputs)
+
+
+def solve_many(matrices: Sequence[np.ndarray], inputs=None, max_depth: int | None = None,
+               executor: Executor | None = None) -> list[Solution]:
+    """``solve`` for each matrix, in order; on ``executor`` (e.g. a ProcessPoolExecutor, or a Dask
+    client's ``get_executor()``) when given, with a progress bar."""
+    return map_jobs(partial(solve, inputs=inputs, max_depth=max_depth), matrices, executor, desc="solving")

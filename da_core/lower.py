@@ -1,13 +1,20 @@
 """Lowers a whole ``quant.Network`` into one flat program of scalar ops.
 
 Tensors are carried as NumPy arrays of value ids with the tensor's feature
-shape, so layout ops stay index shuffles and every arithmetic op is emitted
-per element. Ports: the network's inputs flattened in C order and concatenated
-(first input first); the outputs likewise.
+shape, so layout ops (reshape, concatenate, the gathering of a convolution's
+patches) are index shuffles and every arithmetic op is emitted per element.
+Ports: the network's inputs flattened in C order and concatenated (first input
+first); the outputs likewise.
+
+A ``Linear`` op (dense, einsum, convolution, batch normalization) applies one
+constant matrix at every position: ``emit_cmvm`` solves each distinct
+(matrix, input formats) once and replays the adder graph at the other positions.
 """
 
 import numpy as np
-from quant import Dense, Network, Quantize, Relu
+from tqdm.auto import tqdm
+from quant import Concatenate, Dense, LeakyRelu, Linear, Merge, Network, Pool, Quantize, Relu, Reshape, Table
+from quant.network import to_codes
 
 from .builder import ProgramBuilder
 from .cmvm import emit_cmvm
@@ -15,42 +22,76 @@ from .interval import Interval
 from .program import Program
 
 
-def lower(network: Network, max_depth: int | None = None) -> Program:
-    """The program computing ``network.forward`` exactly; ``max_depth`` bounds each layer's adder tree."""
+def lower(network: Network, max_depth: int | None = None, trim: bool = True) -> Program:
+    """The program computing ``network.forward`` exactly; ``max_depth`` bounds each layer's adder tree.
+
+    ``trim`` runs the backward precision pass (``da_core.precision.trim``): bits no output can see are dropped.
+    """
     builder = ProgramBuilder()
     tensors: dict[str, np.ndarray] = {}
     for spec in network.inputs:
         formats = spec.quantizer.formats(spec.shape)
         ids = [builder.input(Interval.from_kif(*kif)) for kif in formats.tolist()]
         tensors[spec.name] = np.array(ids, dtype=np.int64).reshape(spec.shape)
-    for node in network.nodes:
+    for node in tqdm(network.nodes, desc="solving layers", unit="op", leave=False, disable=None):
         lowering = _LOWERINGS.get(type(node.op))
         if lowering is None:
             raise NotImplementedError(f"{node.source or node.name}: no lowering for {type(node.op).__name__}")
         tensors[node.name] = lowering(builder, node.op, *(tensors[n] for n in node.inputs), max_depth=max_depth)
     outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
-    return builder.build(outputs.tolist())
+    program = builder.build(outputs.tolist())
+    if trim:
+        from .precision import trim as trim_program
+
+        program = trim_program(program)
+    return program
 
 
 def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None) -> np.ndarray:
-    rows = x.reshape(-1, x.shape[-1])
-    out = np.array([_dense_row(builder, op, row.tolist(), max_depth) for row in rows], dtype=np.int64)
-    return out.reshape(*x.shape[:-1], op.kernel.shape[1])
+    n_in, n_out = op.kernel.shape
+    positions = x.size // n_in
+    bias = None if op.bias is None else np.broadcast_to(op.bias, (positions, n_out))
+    linear = Linear(np.arange(x.size).reshape(positions, n_in), op.kernel, bias,
+                    np.arange(positions * n_out).reshape(positions, n_out), (*x.shape[:-1], n_out))
+    return _linear(builder, linear, x, max_depth)
 
 
-def _dense_row(builder: ProgramBuilder, op: Dense, x: list[int], max_depth: int | None) -> list[int]:
-    bias = np.zeros(op.kernel.shape[1]) if op.bias is None else op.bias
-    out = []
-    for (v, sign), b in zip(emit_cmvm(builder, x, op.kernel, max_depth), bias.tolist()):
-        if b == 0:
-            out.append(v if sign > 0 else builder.neg(v))
-        else:  # the output's sign folds into the bias adder
-            out.append(builder.add(v, builder.const(b)) if sign > 0 else builder.sub(builder.const(b), v))
-    return out
+def _linear(builder: ProgramBuilder, op: Linear, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+    flat = x.reshape(-1)
+    n_out = op.kernel.shape[1]
+    out = np.zeros(int(np.prod(op.out_shape)), dtype=np.int64)
+    for p, patch in enumerate(op.patches):
+        used = patch >= 0  # padding taps read zeros: drop their rows
+        bias = np.zeros(n_out) if op.bias is None else op.bias[p]
+        ys = emit_cmvm(builder, flat[patch[used]].tolist(), op.kernel[used], max_depth)
+        out[op.out_index[p]] = [_with_bias(builder, v, sign, b) for (v, sign), b in zip(ys, bias.tolist())]
+    return out.reshape(op.out_shape)
+
+
+def _with_bias(builder: ProgramBuilder, v: int, sign: int, b: float) -> int:
+    if b == 0:
+        return v if sign > 0 else builder.neg(v)
+    # the output's sign folds into the bias adder
+    return builder.add(v, builder.const(b)) if sign > 0 else builder.sub(builder.const(b), v)
+
+
+def _elementwise(fn, x: np.ndarray) -> np.ndarray:
+    return np.array([fn(v) for v in x.reshape(-1).tolist()], dtype=np.int64).reshape(x.shape)
 
 
 def _relu(builder: ProgramBuilder, op: Relu, x: np.ndarray, max_depth: int | None) -> np.ndarray:
-    return np.vectorize(builder.relu, otypes=[np.int64])(x) if x.size else x
+    return _elementwise(builder.relu, x)
+
+
+def _leaky_relu(builder: ProgramBuilder, op: LeakyRelu, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+    """``max(x, s x)`` for slopes s <= 1 (``min`` above 1): the same as ``x if x >= 0 else s x``."""
+    pick = builder.maximum if op.slope <= 1 else builder.minimum
+
+    def leaky(v: int) -> int:
+        (sv, sign), = emit_cmvm(builder, [v], np.array([[op.slope]]), max_depth)
+        return pick(v, sv if sign > 0 else builder.neg(sv))
+
+    return _elementwise(leaky, x)
 
 
 def _quantize(builder: ProgramBuilder, op: Quantize, x: np.ndarray, max_depth: int | None) -> np.ndarray:
@@ -61,4 +102,47 @@ def _quantize(builder: ProgramBuilder, op: Quantize, x: np.ndarray, max_depth: i
     return np.array(out, dtype=np.int64).reshape(x.shape)
 
 
-_LOWERINGS = {Dense: _dense, Relu: _relu, Quantize: _quantize}
+def _table(builder: ProgramBuilder, op: Table, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+    coded = [to_codes(t) for t in op.tables]
+    out = []
+    for e, v in enumerate(x.reshape(-1).tolist()):
+        codes, exp = coded[int(op.table_of[e])]
+        out.append(builder.lut(v, int(op.lo[e]), int(op.exp[e]), codes.tolist(), exp))
+    return np.array(out, dtype=np.int64).reshape(x.shape)
+
+
+def _merge(builder: ProgramBuilder, op: Merge, *xs: np.ndarray, max_depth: int | None) -> np.ndarray:
+    if op.kind == "sub":
+        return np.vectorize(builder.sub, otypes=[np.int64])(xs[0], xs[1]) if xs[0].size else xs[0]
+    fn = {"add": builder.add, "max": builder.maximum, "min": builder.minimum}[op.kind]
+    stacked = np.stack([x.reshape(-1) for x in xs], axis=1)
+    return np.array([_tree(fn, row.tolist()) for row in stacked], dtype=np.int64).reshape(xs[0].shape)
+
+
+def _pool(builder: ProgramBuilder, op: Pool, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+    flat = x.reshape(-1)
+    fn = builder.maximum if op.kind == "max" else builder.add
+    out = [_tree(fn, flat[w[w >= 0]].tolist()) for w in op.windows]
+    if op.kind == "sum":
+        out = [builder.shift(v, op.shift) for v in out]
+    return np.array(out, dtype=np.int64).reshape(op.out_shape)
+
+
+def _tree(fn, values: list[int]) -> int:
+    """A balanced reduction: log2(n) levels instead of n - 1."""
+    while len(values) > 1:
+        values = [fn(values[j], values[j + 1]) if j + 1 < len(values) else values[j]
+                  for j in range(0, len(values), 2)]
+    return values[0]
+
+
+def _reshape(builder: ProgramBuilder, op: Reshape, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+    return x.reshape(op.shape)
+
+
+def _concatenate(builder: ProgramBuilder, op: Concatenate, *xs: np.ndarray, max_depth: int | None) -> np.ndarray:
+    return np.concatenate(xs, axis=op.axis)
+
+
+_LOWERINGS = {Dense: _dense, Linear: _linear, Relu: _relu, LeakyRelu: _leaky_relu, Quantize: _quantize,
+              Table: _table, Merge: _merge, Pool: _pool, Reshape: _reshape, Concatenate: _concatenate}

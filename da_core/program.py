@@ -16,6 +16,9 @@ kind         args       params and meaning
 ``relu``     (a,)       (): ``max(a, 0)``
 ``max``      (a, b)     (): elementwise maximum
 ``min``      (a, b)     (): elementwise minimum
+``lut``      (a,)       (base, base_exp, table): the code ``table[c - base]``, where
+                        ``c`` is ``a``'s value as a code at exponent ``base_exp``;
+                        the table holds one output code per input code (a tuple of ints)
 ============ ========== =========================================================
 """
 
@@ -42,13 +45,22 @@ class Op:
 
     def to_dict(self) -> dict:
         iv = self.interval
-        return dict(kind=self.kind, args=list(self.args), params=list(self.params), lo=iv.lo, hi=iv.hi,
+        return dict(kind=self.kind, args=list(self.args), params=_listed(self.params), lo=iv.lo, hi=iv.hi,
                     exp=iv.exp, depth=self.depth, cost=self.cost)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Op":
-        return cls(d["kind"], tuple(d["args"]), tuple(d["params"]), Interval(d["lo"], d["hi"], d["exp"]),
+        return cls(d["kind"], tuple(d["args"]), _tupled(d["params"]), Interval(d["lo"], d["hi"], d["exp"]),
                    d["depth"], d["cost"])
+
+
+def _listed(params) -> list:
+    return [_listed(p) if isinstance(p, tuple) else p for p in params]
+
+
+def _tupled(params):
+    """JSON lists back to the tuples the program holds (tables are tuples inside params)."""
+    return tuple(_tupled(p) if isinstance(p, list) else p for p in params)
 
 
 @dataclass(frozen=True)
@@ -166,4 +178,7 @@ def _evaluate(op: Op, args: list, arg_ivs: list[Interval], inputs: np.ndarray) -
         case "max" | "min":
             pick = np.maximum if op.kind == "max" else np.minimum
             return pick(align(args[0], arg_ivs[0].exp, e), align(args[1], arg_ivs[1].exp, e))
+        case "lut":
+            base, base_exp, table = op.params
+            return np.asarray(table, dtype=np.int64)[align(args[0], arg_ivs[0].exp, base_exp) - base]
     raise ValueError(f"unknown op kind {op.kind!r}")

@@ -2,7 +2,9 @@
 
 from .fixed import quantize
 from .keras_reader import NotCalibratedError, UnsupportedLayerError, from_keras
-from .network import Dense, Input, Network, Node, Quantize, Quantizer, Relu
+from .network import (Concatenate, Dense, Input, LeakyRelu, Linear, Merge, Network, Node, Pool, Quantize, Quantizer,
+                      Relu, Reshape, Table)
 
-__all__ = ["quantize", "from_keras", "Network", "Node", "Input", "Dense", "Relu", "Quantize", "Quantizer",
-           "UnsupportedLayerError", "NotCalibratedError"]
+__all__ = ["quantize", "from_keras", "Network", "Node", "Input", "Dense", "Linear", "Relu", "LeakyRelu", "Quantize",
+           "Quantizer", "Table", "Merge", "Pool", "Reshape", "Concatenate", "UnsupportedLayerError",
+           "NotCalibratedError"]

@@ -2,7 +2,13 @@
 
 This is what ``quant.from_keras`` returns and what ``da_core`` lowers to scalar
 ops. ``Network.predict`` is the bit-exact reference: float64 throughout, with
-every dense product done on integer codes so no rounding can hide.
+every product and sum done on integer codes so no rounding can hide.
+
+The op set is small on purpose: ``Dense`` and ``Linear`` (one dyadic matrix at
+many positions: dense, einsum, convolution, batch normalization), elementwise
+``Relu``, ``LeakyRelu``, ``Quantize``, ``Table`` (lookup tables) and ``Merge``
+(add, sub, max, min), ``Pool`` (max or power-of-two average over windows), and
+the layout ops ``Reshape`` and ``Concatenate``.
 """
 
 from dataclasses import dataclass
@@ -72,11 +78,164 @@ class Quantize:
 
 
 @dataclass(frozen=True)
+class Linear:
+    """The same dyadic matrix applied at many positions: ``y[out_index[p]] = x[patches[p]] @ kernel + bias[p]``.
+
+    Dense layers (one position per leading index), einsum layers and convolutions
+    (one position per output pixel, its receptive field gathered by ``patches``) are
+    all of this form, so a solver sees each kernel once. ``patches`` (P, L) holds flat
+    input indices, -1 for zero padding; ``out_index`` (P, N) the flat output index of
+    each result; ``bias`` (P, N) or None; ``out_shape`` the output's feature shape.
+    """
+
+    patches: np.ndarray
+    kernel: np.ndarray
+    bias: np.ndarray | None
+    out_index: np.ndarray
+    out_shape: tuple[int, ...]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n = len(x)
+        x_codes, x_exp = to_codes(x.reshape(n, -1))
+        w_codes, w_exp = to_codes(self.kernel)
+        gathered = np.where(self.patches >= 0, x_codes[:, np.maximum(self.patches, 0)], 0)  # (n, P, L)
+        bound = int(np.abs(x_codes).max(initial=0)) * int(np.abs(w_codes).sum(axis=0).max(initial=0))
+        if bound.bit_length() > INT64_SAFE_BITS:
+            raise OverflowError("accumulator exceeds 62 bits: the reference cannot be exact")
+        acc, exp = np.einsum("npl,lo->npo", gathered, w_codes), x_exp + w_exp
+        if self.bias is not None:
+            b_codes, b_exp = to_codes(self.bias)
+            exp, (acc, b_codes) = min(exp, b_exp), (acc << max(exp - b_exp, 0), b_codes << max(b_exp - exp, 0))
+            acc = acc + b_codes
+        if np.abs(acc).max(initial=0) >= 2**FLOAT64_EXACT_BITS:
+            raise OverflowError("linear output exceeds 53 bits: float64 cannot hold it exactly")
+        out = np.zeros((n, int(np.prod(self.out_shape))), np.float64)
+        out[:, self.out_index.reshape(-1)] = acc.reshape(n, -1) * 2.0**exp
+        return out.reshape(n, *self.out_shape)
+
+
+@dataclass(frozen=True)
+class LeakyRelu:
+    """``x`` where ``x >= 0``, else ``slope * x``; the slope is dyadic."""
+
+    slope: float
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x_codes, x_exp = to_codes(x)
+        s_codes, s_exp = to_codes(np.array([self.slope]))
+        scaled = x_codes * int(s_codes[0])
+        if np.abs(scaled).max(initial=0) >= 2**FLOAT64_EXACT_BITS:
+            raise OverflowError("leaky relu product exceeds 53 bits")
+        return np.where(x >= 0, x, scaled * 2.0 ** (x_exp + s_exp))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A lookup table per element: ``y[e] = tables[table_of[e]][x[e] / 2**exp[e] - lo[e]]``.
+
+    Every input code of the element's format (lo .. lo + len - 1 at exponent exp[e])
+    has an entry, so the table is exact by construction.
+    """
+
+    exp: np.ndarray  # (n,) int, per element
+    lo: np.ndarray  # (n,) int
+    table_of: np.ndarray  # (n,) int
+    tables: tuple  # of 1-D float64 arrays (exact dyadic values)
+    shape: tuple[int, ...]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n = len(x)
+        flat = x.reshape(n, -1)
+        out = np.empty_like(flat)
+        for e in range(flat.shape[1]):
+            codes = flat[:, e] * 2.0 ** -int(self.exp[e]) - int(self.lo[e])
+            table = self.tables[int(self.table_of[e])]
+            if not np.all(codes == np.round(codes)) or codes.min(initial=0) < 0 or codes.max(initial=0) >= len(table):
+                raise ValueError(f"table input {e} is off the table's grid or range")
+            out[:, e] = table[codes.astype(np.int64)]
+        return out.reshape(x.shape)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Elementwise ``add``, ``sub`` (first minus second), ``max`` or ``min`` of same-shape tensors."""
+
+    kind: str
+
+    def __call__(self, *xs: np.ndarray) -> np.ndarray:
+        if self.kind == "sub":
+            if len(xs) != 2:
+                raise ValueError("sub takes two inputs")
+            return _exact_sum([xs[0], -xs[1]])
+        if self.kind == "add":
+            return _exact_sum(list(xs))
+        pick = np.maximum if self.kind == "max" else np.minimum
+        out = xs[0]
+        for x in xs[1:]:
+            out = pick(out, x)
+        return out
+
+
+@dataclass(frozen=True)
+class Pool:
+    """``max`` or ``sum`` over windows of flat input indices (P, W; -1 = padding, ignored), times 2**shift."""
+
+    kind: str
+    windows: np.ndarray
+    shift: int
+    out_shape: tuple[int, ...]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n = len(x)
+        flat = x.reshape(n, -1)
+        valid = self.windows >= 0
+        gathered = flat[:, np.maximum(self.windows, 0)]  # (n, P, W)
+        if self.kind == "max":
+            out = np.where(valid, gathered, -np.inf).max(axis=2)
+        else:
+            codes, exp = to_codes(np.where(valid, gathered, 0.0))
+            acc = codes.sum(axis=2)
+            if np.abs(acc).max(initial=0) >= 2**FLOAT64_EXACT_BITS:
+                raise OverflowError("pool sum exceeds 53 bits")
+            out = acc * 2.0 ** (exp + self.shift)
+        return out.reshape(n, *self.out_shape)
+
+
+@dataclass(frozen=True)
+class Reshape:
+    """A new feature shape, same elements in C order (Flatten, Reshape)."""
+
+    shape: tuple[int, ...]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(len(x), *self.shape)
+
+
+@dataclass(frozen=True)
+class Concatenate:
+    """Join tensors along a feature axis (0 = the first feature axis)."""
+
+    axis: int
+
+    def __call__(self, *xs: np.ndarray) -> np.ndarray:
+        return np.concatenate(xs, axis=self.axis + 1)
+
+
+def _exact_sum(xs: list[np.ndarray]) -> np.ndarray:
+    codes = [to_codes(x) for x in xs]
+    exp = min(e for _, e in codes)
+    acc = sum(c << (e - exp) for c, e in codes)
+    if np.abs(acc).max(initial=0) >= 2**FLOAT64_EXACT_BITS:
+        raise OverflowError("sum exceeds 53 bits: float64 cannot hold it exactly")
+    return acc * 2.0**exp
+
+
+@dataclass(frozen=True)
 class Node:
     """One op applied to named tensors; ``source`` names the Keras layer it came from."""
 
     name: str
-    op: Dense | Relu | Quantize
+    op: "Dense | Linear | Relu | LeakyRelu | Quantize | Table | Merge | Pool | Reshape | Concatenate"
     inputs: tuple[str, ...]
     source: str = ""
 

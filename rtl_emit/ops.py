@@ -7,7 +7,7 @@ the exact integer; assigning it to the op's signal keeps the low
 ``interval.width`` bits, which is exact because the value lies in the interval.
 """
 
-from amaranth.hdl import Cat, Const, Mux, Shape, Value, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Mux, Shape, Value, signed, unsigned
 
 from da_core.interval import Interval
 from da_core.program import Op
@@ -41,7 +41,21 @@ def op_value(op: Op, args: list[Value], arg_ivs: list[Interval]) -> Value:
             a = _align(args[0], arg_ivs[0].exp, e)
             b = _align(args[1], arg_ivs[1].exp, e)
             return Mux(a > b, a, b) if op.kind == "max" else Mux(a < b, a, b)
+        case "lut":
+            return _lut(op, args[0], arg_ivs[0])
     raise ValueError(f"op kind {op.kind!r} has no hardware mapping")
+
+
+def _lut(op: Op, code: Value, iv: Interval) -> Value:
+    """A ROM addressed by the operand's raw code bits (two's complement), no index arithmetic."""
+    base, base_exp, table = op.params
+    if base_exp != iv.exp:
+        raise ValueError(f"lut operand at exponent {iv.exp}, table at {base_exp}")
+    width, shape = iv.width, code_shape(op.interval)
+    rom = [0] * (1 << width)
+    for j, entry in enumerate(table):
+        rom[(base + j) & ((1 << width) - 1)] = entry
+    return Array(Const(c, shape) for c in rom)[code.as_unsigned()]
 
 
 def _align(code: Value, exp: int, to_exp: int) -> Value:

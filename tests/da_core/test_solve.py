@@ -66,3 +66,16 @@ def test_codes_outside_the_input_format_are_refused():
     sol = da_core.solve(np.array([[1], [2]]))
     with pytest.raises(ValueError, match="outside its format"):
         sol.program.run(np.array([[128, 0]]))
+
+
+def test_negated_outputs_still_meet_max_depth():
+    W = np.array([[-1, -3], [-1, 5], [-2, 7]])
+    with pytest.raises(ValueError, match="too shallow.*max_depth >= 2"):
+        da_core.solve(W[:2, :1], max_depth=1)  # -x0 - x1 needs an add and a neg
+    with pytest.raises(ValueError, match="too shallow.*max_depth >= 4"):
+        da_core.solve(W, max_depth=3)
+    for depth in (4, 5):
+        sol = da_core.solve(W, max_depth=depth)
+        assert sol.depth <= depth
+        x = np.random.default_rng(0).integers(-128, 128, size=(300, 3))
+        np.testing.assert_array_equal(sol(x), x @ W)
