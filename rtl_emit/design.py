@@ -1,9 +1,17 @@
 """A design on disk: the Verilog, its metadata and the program it was made from.
 
-An output directory holds ``<name>.v``, ``<name>.json`` (ports, formats,
-latency, resources) and ``program.json`` (so the design can be re-verified
-later), plus the simulator build that ``sim`` adds. Those are the only files
-adderflow writes or replaces there.
+An output directory holds, for a design called NAME:
+
+- ``NAME.v``: one Verilog module (ports in ``NAME.md``);
+- ``NAME.json``: ports, every bus element's fixed-point format, latency, resources;
+- ``NAME.md``: the same for people;
+- ``NAME_ooc.tcl`` and ``NAME.xdc``: Vivado out-of-context synthesis and the clock constraint;
+- ``tb/``: a cocotb + Verilator testbench with stored vectors that a user can rerun
+  (``python tb/run.py``);
+- ``program.json``: the solved program, so the design can be re-verified later;
+
+plus the simulator builds that ``sim`` adds (``sim_build/``, ``model_build/``).
+Those are the only files adderflow writes or replaces there.
 """
 
 import json
@@ -14,16 +22,23 @@ from typing import Any
 
 from da_core.program import Program
 
-from .emit import to_verilog
+from . import project
+from . import verilog_writer
+from .emit import check_name, to_verilog
 from .pipeline import PipelinePlan, plan_pipeline
-from .ports import bus_width, element_descriptions
+from .ports import Interface, bus_width, element_descriptions
 
 FORMAT = "adderflow.design/1"
 PROGRAM_FILE = "program.json"
 SIM_BUILD_DIR = "sim_build"
+MODEL_BUILD_DIR = "model_build"
+TESTBENCH_DIR = "tb"
 LATENCY_CONVENTION = ("the input presented before rising edge t gives the output that is stable after edge "
                       "t + latency_cycles - 1 and is captured downstream at edge t + latency_cycles; "
-                      "a new input every clock (initiation interval 1)")
+                      "a new input every clock (initiation interval 1); with a clock enable, only edges "
+                      "where ce is high count; latency 0: the output follows the input combinationally")
+_DEFAULT = object()  # latency_cutoff not given
+AUTO_DIRECT_ADDERS = 5000  # above this, backend="auto" writes Verilog directly (Amaranth: ~2 ms or more per adder)
 
 
 @dataclass
@@ -49,6 +64,10 @@ class Design:
     def metadata(self) -> dict:
         return json.loads(self.metadata_path.read_text())
 
+    def path(self, key: str) -> Path:
+        """A file of the design by its key in ``metadata['files']`` (verilog, markdown, tcl, xdc, testbench, ...)."""
+        return Path(self.out_dir) / self.metadata["files"][key]
+
     @classmethod
     def load(cls, out_dir: str | Path) -> "Design":
         """The design written into ``out_dir`` by ``emit_program`` (without its network)."""
@@ -61,30 +80,68 @@ class Design:
                    out_dir / meta["files"]["verilog"], metadata_path, meta["report"])
 
 
-def emit_program(program: Program, out_dir: str | Path, name: str = "adderflow_top", latency_cutoff: int | None = 5,
-                 overwrite: bool = False, network: Any = None) -> Design:
-    """Write ``program`` as a pipelined Verilog module ``name`` with metadata into ``out_dir``.
+def emit_program(program: Program, out_dir: str | Path, name: str = "adderflow_top", latency_cutoff=_DEFAULT,
+                 overwrite: bool = False, network: Any = None, *, latency_cutoff_ns: float | None = None,
+                 clock_period_ns: float | None = None, combinational: bool = False, reset: bool = False,
+                 clock_enable: bool = False, valid: bool = True, part: str = project.DEFAULT_PART,
+                 testbench_samples: int = 256, backend: str = "auto", yosys: bool = False) -> Design:
+    """Write ``program`` as a pipelined Verilog module ``name`` with metadata and project files into ``out_dir``.
 
-    ``latency_cutoff`` is in adder levels per pipeline stage (None: one stage). Refuses a
-    non-empty ``out_dir`` unless ``overwrite=True``, which replaces only adderflow's own files.
+    Register placement (at most one target; see ``rtl_emit.pipeline``): ``latency_cutoff`` in adder
+    levels per stage (default 5; None: one stage), ``latency_cutoff_ns`` in estimated ns of logic per
+    stage, ``clock_period_ns`` (the stage budget is the period less the register overhead, and the
+    XDC constrains that period), or ``combinational=True`` (no registers, no clock).
+    Ports: ``reset`` adds a synchronous ``rst``, ``clock_enable`` a ``ce``, ``valid`` the
+    ``inp_valid``/``out_valid`` pair (see ``rtl_emit.ports.Interface``). ``part`` goes into the
+    Vivado TCL. ``testbench_samples`` random input samples (with expected outputs from the
+    program) are stored for ``tb/``. ``backend``: "amaranth" (``emit.ProgramCircuit`` through
+    Amaranth's Verilog back end), "direct" (``verilog_writer``: the same module written as text,
+    for large designs) or "auto" (direct above AUTO_DIRECT_ADDERS adders when it knows every op). Refuses a non-empty ``out_dir`` unless ``overwrite=True``,
+    which replaces only adderflow's own files.
     """
     out_dir = Path(out_dir)
+    check_name(name)
     occupied = check_out_dir(out_dir, overwrite)
-    plan = plan_pipeline(program, latency_cutoff)
-    verilog = to_verilog(program, plan, name)
+    if latency_cutoff is _DEFAULT:
+        latency_cutoff = None if (latency_cutoff_ns or clock_period_ns or combinational) else 5
+    plan = plan_pipeline(program, latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
+                         clock_period_ns=clock_period_ns, combinational=combinational)
+    interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
+    if backend == "auto":
+        large = program.n_adders > AUTO_DIRECT_ADDERS
+        backend = "direct" if large and verilog_writer.supports(program) else "amaranth"
+    if backend == "amaranth":
+        verilog = to_verilog(program, plan, name, interface)
+    elif backend == "direct":
+        interface.check(plan.combinational)
+        verilog = verilog_writer.write_verilog(program, plan, name, interface)
+    else:
+        raise ValueError(f"backend must be 'auto', 'amaranth' or 'direct', got {backend!r}")
     if occupied:
         _remove_previous_design(out_dir)
-    verilog_path, metadata_path = out_dir / f"{name}.v", out_dir / f"{name}.json"
-    for path in (verilog_path, metadata_path, out_dir / PROGRAM_FILE, out_dir / SIM_BUILD_DIR):
+    files = _file_names(name)
+    for path in (out_dir / f for f in files.values()):
         if path.exists():
             raise FileExistsError(f"{path} exists and was not written by adderflow; move it, or choose another "
                                   f"name or directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta = _metadata(program, plan, name, verilog_path.name)
-    verilog_path.write_text(verilog)
+    meta = _metadata(program, plan, interface, name, files)
+    meta["report"]["backend"] = backend
+    (out_dir / files["verilog"]).write_text(verilog)
     program.save(out_dir / PROGRAM_FILE)
+    metadata_path = out_dir / files["metadata"]
     metadata_path.write_text(json.dumps(meta, indent=1))
-    return Design(name, out_dir, program, plan.latency_cycles, verilog_path, metadata_path, meta["report"], network)
+    (out_dir / files["markdown"]).write_text(project.markdown(meta))
+    (out_dir / files["tcl"]).write_text(project.vivado_tcl(meta, part))
+    (out_dir / files["xdc"]).write_text(project.xdc(meta))
+    project.write_testbench(out_dir / files["testbench"], meta, program, testbench_samples)
+    design = Design(name, out_dir, program, plan.latency_cycles, out_dir / files["verilog"], metadata_path,
+                    meta["report"], network)
+    if yosys:
+        from .yosys import yosys_report
+
+        yosys_report(design)
+    return design
 
 
 def check_out_dir(out_dir: Path, overwrite: bool) -> bool:
@@ -98,21 +155,45 @@ def check_out_dir(out_dir: Path, overwrite: bool) -> bool:
     return occupied
 
 
-def _metadata(program: Program, plan: PipelinePlan, name: str, verilog_file: str) -> dict:
+def _file_names(name: str) -> dict:
+    return dict(verilog=f"{name}.v", metadata=f"{name}.json", markdown=f"{name}.md", tcl=f"{name}_ooc.tcl",
+                xdc=f"{name}.xdc", testbench=TESTBENCH_DIR, program=PROGRAM_FILE, sim_build=SIM_BUILD_DIR,
+                model_build=MODEL_BUILD_DIR)
+
+
+def _metadata(program: Program, plan: PipelinePlan, interface: Interface, name: str, files: dict) -> dict:
     ins, outs = program.input_intervals, program.output_intervals
-    report = dict(adders=program.n_adders, cost=program.cost, depth=program.depth, latency_cutoff=plan.latency_cutoff,
-                  pipeline_stages=plan.n_stages, latency_cycles=plan.latency_cycles, ff_bits=plan.ff_bits)
+    report = dict(adders=program.n_adders, cost=program.cost, lut_estimate=program.cost, depth=program.depth,
+                  latency_cutoff=plan.latency_cutoff, pipeline_stages=plan.n_stages,
+                  latency_cycles=plan.latency_cycles, ff_bits=plan.ff_bits + interface.valid * plan.latency_cycles,
+                  data_ff_bits=plan.ff_bits, estimated_delay_ns=plan.estimated_delay_ns,
+                  estimated_fmax_mhz=project.estimated_fmax_mhz(plan), target=plan.target,
+                  yosys=dict(status="not run", reason="emit with yosys=True or call rtl_emit.yosys_report(design)"))
+    port_list = interface.ports(plan.combinational)
+    descriptions = dict(
+        clk=dict(direction="input", width=1, role="clock, rising edge"),
+        rst=dict(direction="input", width=1, role="synchronous reset, active high; clears the valid pipeline"),
+        ce=dict(direction="input", width=1, role="clock enable, active high; low: every register holds"),
+        inp=dict(direction="input", width=bus_width(ins), elements=len(ins), role="input bus"),
+        inp_valid=dict(direction="input", width=1, role="inp holds a sample"),
+        out=dict(direction="output", width=bus_width(outs), elements=len(outs), role="output bus"),
+        out_valid=dict(direction="output", width=1,
+                       role="inp_valid, passed through (combinational)" if plan.combinational else
+                       f"out holds the result of the sample that entered {plan.latency_cycles} enabled clock "
+                       f"edges earlier"))
+    ports = {p: descriptions[p] for p in port_list}
+    ports["bus_order"] = ("element 0 in the least significant bits, element j above elements 0..j-1; each element "
+                          "a two's complement code (signed elements) or plain binary code, value = code * 2**exp")
+    clock = None if plan.combinational else dict(
+        port="clk", edge="rising", reset="rst" if interface.reset else None,
+        reset_kind="synchronous, active high, clears valid only" if interface.reset else None,
+        clock_enable="ce" if interface.clock_enable else None, initiation_interval=1,
+        period_ns=project.constraint_period_ns(plan), latency_convention=LATENCY_CONVENTION)
     return dict(
-        format=FORMAT, name=name, latency_cycles=plan.latency_cycles,
-        clock=dict(port="clk", edge="rising", reset=None, initiation_interval=1, latency_convention=LATENCY_CONVENTION),
-        ports=dict(clk=dict(direction="input", width=1),
-                   inp=dict(direction="input", width=bus_width(ins), elements=len(ins)),
-                   out=dict(direction="output", width=bus_width(outs), elements=len(outs)),
-                   bus_order="element 0 in the least significant bits; each element a two's complement code, "
-                             "value = code * 2**exp"),
-        inputs=element_descriptions(ins), outputs=element_descriptions(outs),
-        files=dict(verilog=verilog_file, program=PROGRAM_FILE, sim_build=SIM_BUILD_DIR),
-        report=report)
+        format=FORMAT, name=name, latency_cycles=plan.latency_cycles, combinational=plan.combinational,
+        clock=clock, interface=dict(reset=interface.reset, clock_enable=interface.clock_enable, valid=interface.valid),
+        ports=ports, inputs=element_descriptions(ins), outputs=element_descriptions(outs),
+        files=files, report=report)
 
 
 def _find_metadata(out_dir: Path) -> Path | None:
@@ -129,10 +210,12 @@ def _remove_previous_design(out_dir: Path) -> None:
     """Delete the files an earlier ``emit_program`` wrote here, and nothing else."""
     while (metadata_path := _find_metadata(out_dir)) is not None:
         files = json.loads(metadata_path.read_text()).get("files", {})
-        own = {key: out_dir / Path(files[key]).name for key in ("verilog", "program", "sim_build") if key in files}
-        for key in ("verilog", "program"):
-            if key in own:
-                own[key].unlink(missing_ok=True)
-        if "sim_build" in own:
-            shutil.rmtree(own["sim_build"], ignore_errors=True)
+        for key, file in files.items():
+            own = out_dir / Path(file).name
+            if own == metadata_path:
+                continue
+            if own.is_dir() and key in ("sim_build", "model_build", "testbench"):
+                shutil.rmtree(own, ignore_errors=True)
+            elif own.is_file():
+                own.unlink()
         metadata_path.unlink()

@@ -1,17 +1,27 @@
 """Register placement: which values are registered, and how many times.
 
-The program is cut into stages of ``latency_cutoff`` adder levels each. A value
-of adder depth ``d >= 1`` is computed combinationally in stage ``(d - 1) // N``;
-inputs and other depth-0 values (wiring of inputs) belong to stage 0. Every stage
+A target fixes how much logic one pipeline stage may hold:
+
+- ``latency_cutoff=N`` (adder levels): a value of adder depth ``d >= 1`` is
+  computed combinationally in stage ``(d - 1) // N``;
+- ``latency_cutoff_ns=T`` or ``clock_period_ns=P`` (``T = P -
+  timing.REGISTER_OVERHEAD_NS``): ops are placed as soon as possible in program
+  order, each in the latest stage of its operands, and moved to the next stage
+  when the estimated arrival time there (``rtl_emit.timing``) would exceed ``T``;
+- ``combinational=True``: no registers at all (latency 0).
+
+Inputs and other depth-0 values (wiring of inputs) belong to stage 0. Every stage
 ends in a register boundary; a value read by a later stage travels through one
-register chain of its own, shared by all its readers. Every output leaves
-through the last boundary, so all paths have the same latency and a new sample
-can enter on every clock (initiation interval 1).
+register chain of its own, shared by all its readers, so registers sit only where
+a stage boundary is crossed. Every output leaves through the last boundary, so all
+paths have the same latency and a new sample can enter on every clock
+(initiation interval 1).
 
 Latency convention: with ``L = latency_cycles`` (the number of register
 boundaries on every input-to-output path; the inputs are not registered), the
 input presented before rising edge ``t`` produces the output that is stable
 after edge ``t + L - 1`` and is captured by downstream logic at edge ``t + L``.
+With ``L = 0`` the output follows the input combinationally.
 
 Constants (and zero-width values) need no registers. A ``shift`` op is wiring:
 it is the same code as its operand and shares its operand's register chain.
@@ -21,21 +31,42 @@ from dataclasses import dataclass
 
 from da_core.program import Program
 
+from . import timing
+
 
 @dataclass(frozen=True)
 class PipelinePlan:
     """Where each value of a program is computed and how far it is delayed."""
 
-    latency_cutoff: int
+    latency_cutoff: int | None  # adder levels per stage, when that was the target
     stage: tuple[int, ...]  # per value: the stage whose logic computes it
     root: tuple[int, ...]  # per value: the value whose signal carries its code (shifts are wiring)
     delay: tuple[int, ...]  # per root: length of its register chain (0 for non-roots)
     latency_cycles: int
     ff_bits: int
+    latency_cutoff_ns: float | None = None  # logic delay per stage, when that (or a clock period) was the target
+    clock_period_ns: float | None = None
+    estimated_delay_ns: float = 0.0  # longest logic path of any stage, by rtl_emit.timing
+
+    @property
+    def combinational(self) -> bool:
+        return self.latency_cycles == 0
 
     @property
     def n_stages(self) -> int:
         return self.latency_cycles
+
+    @property
+    def target(self) -> dict:
+        """The register-placement target, as written into the metadata."""
+        if self.combinational:
+            mode = "combinational"
+        elif self.latency_cutoff is not None:
+            mode = "adder_levels"
+        else:
+            mode = "clock_period_ns" if self.clock_period_ns is not None else "latency_cutoff_ns"
+        return dict(mode=mode, latency_cutoff=self.latency_cutoff, latency_cutoff_ns=self.latency_cutoff_ns,
+                    clock_period_ns=self.clock_period_ns)
 
     def output_delay(self, v: int) -> int:
         """Registers between output value ``v`` (computed in its stage) and the output port."""
@@ -50,14 +81,36 @@ def is_constant(program: Program, v: int) -> bool:
     return op.kind == "const" or op.interval.width == 0
 
 
-def plan_pipeline(program: Program, latency_cutoff: int | None) -> PipelinePlan:
-    """Place registers every ``latency_cutoff`` adder levels (None: one stage, outputs registered only)."""
-    if latency_cutoff is None:
-        latency_cutoff = max(program.depth, 1)
-    if not isinstance(latency_cutoff, int) or isinstance(latency_cutoff, bool) or latency_cutoff < 1:
-        raise ValueError(f"latency_cutoff must be an int >= 1 (adder levels per stage), got {latency_cutoff!r}")
+def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latency_cutoff_ns: float | None = None,
+                  clock_period_ns: float | None = None, combinational: bool = False) -> PipelinePlan:
+    """Place registers for one target (at most one of them; none: one stage, outputs registered only)."""
+    given = [name for name, value in (("latency_cutoff", latency_cutoff), ("latency_cutoff_ns", latency_cutoff_ns),
+                                      ("clock_period_ns", clock_period_ns)) if value is not None]
+    if combinational and given:
+        raise ValueError(f"a combinational design has no pipeline stages; drop {given[0]}")
+    if len(given) > 1:
+        raise ValueError(f"give one register-placement target, not both {given[0]} and {given[1]}")
     ops = program.ops
-    stage = tuple(0 if op.depth <= 0 else (op.depth - 1) // latency_cutoff for op in ops)
+    delays = _op_delays(program)
+    if latency_cutoff_ns is not None or clock_period_ns is not None:
+        if clock_period_ns is not None:
+            _check_positive("clock_period_ns", clock_period_ns)
+            budget = timing.stage_budget_ns(clock_period_ns)
+            if budget <= 0:
+                raise ValueError(f"clock_period_ns={clock_period_ns} leaves no time for logic: registers alone take "
+                                 f"{timing.REGISTER_OVERHEAD_NS} ns (rtl_emit.timing.REGISTER_OVERHEAD_NS)")
+        else:
+            _check_positive("latency_cutoff_ns", latency_cutoff_ns)
+            budget = float(latency_cutoff_ns)
+        stage = _stages_by_delay(program, delays, budget)
+    elif combinational:
+        stage = (0,) * len(ops)
+    else:
+        if latency_cutoff is None:
+            latency_cutoff = max(program.depth, 1)
+        if not isinstance(latency_cutoff, int) or isinstance(latency_cutoff, bool) or latency_cutoff < 1:
+            raise ValueError(f"latency_cutoff must be an int >= 1 (adder levels per stage), got {latency_cutoff!r}")
+        stage = tuple(0 if op.depth <= 0 else (op.depth - 1) // latency_cutoff for op in ops)
     root = list(range(len(ops)))
     for v, op in enumerate(ops):
         if op.kind == "shift":
@@ -67,7 +120,7 @@ def plan_pipeline(program: Program, latency_cutoff: int | None) -> PipelinePlan:
                 raise ValueError(f"op {v} ({op.kind}, depth {op.depth}) reads value {a} of greater depth "
                                  f"{ops[a].depth}: the program's depths are inconsistent")
     registered_outputs = [v for v in program.outputs if not is_constant(program, v)]
-    latency = 1 + max((stage[v] for v in registered_outputs), default=0)
+    latency = 0 if combinational else 1 + max((stage[v] for v in registered_outputs), default=0)
     delay = [0] * len(ops)
     for v in live_values(program):
         for a in ops[v].args:
@@ -76,7 +129,11 @@ def plan_pipeline(program: Program, latency_cutoff: int | None) -> PipelinePlan:
     for v in registered_outputs:
         delay[root[v]] = max(delay[root[v]], latency - stage[root[v]])
     ff_bits = sum(d * ops[v].interval.width for v, d in enumerate(delay))
-    return PipelinePlan(latency_cutoff, stage, tuple(root), tuple(delay), latency, ff_bits)
+    return PipelinePlan(latency_cutoff if not (combinational or latency_cutoff_ns or clock_period_ns) else None,
+                        stage, tuple(root), tuple(delay), latency, ff_bits,
+                        None if latency_cutoff_ns is None else float(latency_cutoff_ns),
+                        None if clock_period_ns is None else float(clock_period_ns),
+                        _longest_stage_path(program, delays, stage))
 
 
 def live_values(program: Program) -> list[int]:
@@ -86,3 +143,37 @@ def live_values(program: Program) -> list[int]:
         if v in keep:
             keep.update(program.ops[v].args)
     return sorted(keep)
+
+
+def _check_positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number of nanoseconds, got {value!r}")
+
+
+def _op_delays(program: Program) -> list[float]:
+    ops = program.ops
+    return [timing.op_delay_ns(op, [ops[a] for a in op.args]) for op in ops]
+
+
+def _stages_by_delay(program: Program, delays: list[float], budget: float) -> tuple[int, ...]:
+    """As soon as possible: each op in its operands' latest stage, or the next one when it would not fit."""
+    ops = program.ops
+    stage, arrival = [0] * len(ops), [0.0] * len(ops)
+    for v, op in enumerate(ops):
+        args = [a for a in op.args if not is_constant(program, a)]
+        s = max((stage[a] for a in args), default=0)
+        start = max((arrival[a] for a in args if stage[a] == s), default=0.0)
+        if delays[v] > 0 and start > 0 and start + delays[v] > budget:
+            s, start = s + 1, 0.0  # every operand arrives from a register
+        stage[v], arrival[v] = s, start + delays[v]
+    return tuple(stage)
+
+
+def _longest_stage_path(program: Program, delays: list[float], stage: tuple[int, ...]) -> float:
+    """The estimated longest combinational path inside any stage (operands from earlier stages are registered)."""
+    ops = program.ops
+    arrival = [0.0] * len(ops)
+    for v, op in enumerate(ops):
+        start = max((arrival[a] for a in op.args if stage[a] == stage[v]), default=0.0)
+        arrival[v] = start + delays[v]
+    return round(max(arrival, default=0.0), 3)

@@ -6,6 +6,8 @@ The same layout is written to the metadata, so a testbench or a user's wrapper
 can slice the buses without knowing the program.
 """
 
+from dataclasses import dataclass
+
 from da_core.interval import Interval
 
 
@@ -27,3 +29,35 @@ def element_descriptions(intervals: list[Interval]) -> list[dict]:
     return [dict(index=j, lsb=lsb, width=iv.width, signed=iv.signed, int_bits=iv.int_bits,
                  frac_bits=iv.frac_bits, exp=iv.exp, lo=iv.lo, hi=iv.hi)
             for j, (iv, lsb) in enumerate(zip(intervals, bus_offsets(intervals)))]
+
+
+CLOCK, RESET, ENABLE, INPUT, OUTPUT, INPUT_VALID, OUTPUT_VALID = "clk", "rst", "ce", "inp", "out", "inp_valid", "out_valid"
+
+
+@dataclass(frozen=True)
+class Interface:
+    """Which control ports the module has besides the data buses ``inp`` and ``out``.
+
+    - ``clk``: rising edge; absent from a combinational design.
+    - ``rst`` (``reset=True``): synchronous, active high; clears the valid pipeline only
+      (data registers carry no reset, which saves routing; their contents are don't-care
+      while ``out_valid`` is low).
+    - ``ce`` (``clock_enable=True``): active high; while low every register holds, so the
+      whole pipeline stalls and resumes where it stopped.
+    - ``inp_valid`` / ``out_valid`` (``valid=True``): a one-bit shift register beside the data,
+      ``latency_cycles`` long, so ``out_valid`` is high exactly when ``out`` holds the result
+      of a sample that entered with ``inp_valid`` high.
+    """
+
+    reset: bool = False
+    clock_enable: bool = False
+    valid: bool = True
+
+    def ports(self, combinational: bool) -> list[str]:
+        """The control and data port names, in module order."""
+        names = [] if combinational else [CLOCK] + [RESET] * self.reset + [ENABLE] * self.clock_enable
+        return names + [INPUT] + [INPUT_VALID] * self.valid + [OUTPUT] + [OUTPUT_VALID] * self.valid
+
+    def check(self, combinational: bool) -> None:
+        if combinational and (self.reset or self.clock_enable):
+            raise ValueError("a combinational design has no registers: it takes neither reset nor clock_enable")

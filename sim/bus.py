@@ -9,27 +9,46 @@ import numpy as np
 
 def pack(codes: np.ndarray, elements: list[dict], bus_width: int) -> np.ndarray:
     """Codes (n_samples, n_elements) -> bus words as uint8 bytes (n_samples, ceil(bus_width / 8))."""
-    bits = np.zeros((len(codes), _n_bytes(bus_width) * 8), dtype=np.uint8)
+    n, size = len(codes), n_bytes(bus_width)
+    words = np.zeros((n, size + 8), dtype=np.uint8)  # 8 spare bytes: every element fits one 8-byte window
     for j, el in enumerate(elements):
-        w = el["width"]
-        if w:
-            word = codes[:, j].astype(np.int64).view(np.uint64)  # two's complement bits
-            bits[:, el["lsb"]:el["lsb"] + w] = (word[:, None] >> np.arange(w, dtype=np.uint64)) & np.uint64(1)
-    return np.packbits(bits, axis=1, bitorder="little")
+        w, lsb = el["width"], el["lsb"]
+        if not w:
+            continue
+        word = codes[:, j].astype(np.int64).view(np.uint64) & np.uint64((1 << w) - 1)  # two's complement bits
+        if w + lsb % 8 <= 64:
+            window = (word << np.uint64(lsb % 8)).astype("<u8").view(np.uint8).reshape(n, 8)
+            words[:, lsb // 8:lsb // 8 + 8] |= window
+        else:  # wider than one window: bit by bit
+            bits = ((word[:, None] >> np.arange(w, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
+            full = np.zeros((n, (size + 8) * 8), np.uint8)
+            full[:, lsb:lsb + w] = bits
+            words |= np.packbits(full, axis=1, bitorder="little")
+    return words[:, :size]
 
 
 def unpack(words: np.ndarray, elements: list[dict]) -> np.ndarray:
     """Bus words as uint8 bytes (n_samples, n_bytes) -> codes (n_samples, n_elements), int64."""
-    bits = np.unpackbits(words, axis=1, bitorder="little")
-    codes = np.zeros((len(words), len(elements)), dtype=np.int64)
+    n = len(words)
+    padded = np.zeros((n, words.shape[1] + 8), np.uint8)
+    padded[:, :words.shape[1]] = words
+    codes = np.zeros((n, len(elements)), dtype=np.int64)
     for j, el in enumerate(elements):
         w, lsb = el["width"], el["lsb"]
-        if w:
-            codes[:, j] = bits[:, lsb:lsb + w].astype(np.int64) @ (np.int64(1) << np.arange(w, dtype=np.int64))
-            if el["signed"]:
-                codes[:, j] -= bits[:, lsb + w - 1].astype(np.int64) << w
+        if not w:
+            continue
+        if w + lsb % 8 <= 64:
+            window = np.ascontiguousarray(padded[:, lsb // 8:lsb // 8 + 8]).view("<u8")[:, 0]
+            code = (window >> np.uint64(lsb % 8)) & np.uint64((1 << w) - 1)
+        else:
+            bits = np.unpackbits(padded, axis=1, bitorder="little")[:, lsb:lsb + w].astype(np.uint64)
+            code = (bits << np.arange(w, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+        code = code.astype(np.int64)
+        if el["signed"]:
+            code -= (code >> (w - 1) & 1) << w
+        codes[:, j] = code
     return codes
 
 
-def _n_bytes(bus_width: int) -> int:
+def n_bytes(bus_width: int) -> int:
     return max((bus_width + 7) // 8, 1)

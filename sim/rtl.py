@@ -24,14 +24,21 @@ _STAMP = "verilog.sha256"
 PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
 
 
-def run_rtl(design, codes: np.ndarray) -> np.ndarray:
+def run_rtl(design, codes: np.ndarray, engine: str = "compiled") -> np.ndarray:
     """Output codes (n_samples, n_outputs) int64 of the design's RTL on input codes (n_samples, n_inputs).
 
     Samples enter back to back, one per clock; outputs are collected ``latency_cycles`` later,
-    the latency being read from the design's metadata.
+    the latency being read from the design's metadata. ``engine``: "compiled" (a Verilator C++
+    harness, ``sim.CompiledModel``: fast) or "cocotb" (the Verilator build driven from Python).
     """
+    if engine == "compiled":
+        from .compiled import CompiledModel
+
+        return CompiledModel(design)(codes)
+    if engine != "cocotb":
+        raise ValueError(f"engine must be 'compiled' or 'cocotb', got {engine!r}")
     meta = json.loads(Path(design.metadata_path).read_text())
-    codes = _checked_codes(codes, meta["inputs"])
+    codes = checked_codes(codes, meta["inputs"])
     n = len(codes)
     if meta["ports"]["out"]["width"] == 0 or n == 0:
         return np.zeros((n, len(meta["outputs"])), np.int64)
@@ -57,7 +64,7 @@ def run_rtl(design, codes: np.ndarray) -> np.ndarray:
     return bus.unpack(words, meta["outputs"])
 
 
-def _checked_codes(codes: np.ndarray, inputs: list[dict]) -> np.ndarray:
+def checked_codes(codes: np.ndarray, inputs: list[dict]) -> np.ndarray:
     codes = np.asarray(codes)
     if codes.ndim != 2 or codes.shape[1] != len(inputs):
         raise ValueError(f"expected input codes of shape (n_samples, {len(inputs)}), got {codes.shape}")

@@ -7,6 +7,10 @@ from da_core.interval import Interval
 from rtl_emit import Design, emit_program
 
 
+def OWN_FILES(name):
+    return sorted(["program.json", "tb", f"{name}.json", f"{name}.md", f"{name}.v", f"{name}.xdc", f"{name}_ooc.tcl"])
+
+
 def small_program():
     b = ProgramBuilder()
     x0 = b.input(Interval(-128, 127, 0))
@@ -18,9 +22,10 @@ def small_program():
 def test_files_metadata_and_reload(tmp_path):
     program = small_program()
     design = emit_program(program, tmp_path / "out", name="tiny", latency_cutoff=1)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["program.json", "tiny.json", "tiny.v"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == OWN_FILES("tiny")
     verilog = design.verilog_path.read_text()
-    assert "module tiny(" in verilog and "input clk" in verilog and "rst" not in verilog
+    assert "module tiny(" in verilog and "input clk" in verilog and "rst" not in verilog and " ce" not in verilog
+    assert "input inp_valid" in verilog and "output out_valid" in verilog
     meta = json.loads(design.metadata_path.read_text())
     assert meta["name"] == "tiny" and meta["latency_cycles"] == design.latency_cycles == 2  # add, then clamp
     assert [(e["lsb"], e["width"], e["signed"]) for e in meta["inputs"]] == [(0, 8, True), (8, 4, False)]
@@ -50,7 +55,7 @@ def test_overwrite_replaces_only_adderflow_files(tmp_path):
         emit_program(small_program(), tmp_path, name="second")
     design = emit_program(small_program(), tmp_path, name="second", overwrite=True)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["notes.txt", "program.json", "second.json", "second.v"]
+    assert names == sorted(["notes.txt"] + OWN_FILES("second"))
     assert Design.load(tmp_path).name == design.name == "second"
 
 

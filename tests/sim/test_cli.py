@@ -17,10 +17,19 @@ def saved_model(digits, tmp_path_factory):
 
 def test_convert_and_verify(saved_model, tmp_path, capsys):
     model, data = saved_model
-    assert main(["convert", str(model), str(tmp_path / "out"), "--verify", str(data), "--latency-cutoff", "3"]) == 0
+    assert main(["convert", str(model), str(tmp_path / "out"), "--verify", str(data), "--clock-period-ns", "2.5",
+                 "--reset", "--clock-enable"]) == 0
     printed = capsys.readouterr().out
     assert "verified" in printed and "200 samples" in printed
-    assert (tmp_path / "out" / "adderflow_top.v").is_file()
+    verilog = (tmp_path / "out" / "adderflow_top.v").read_text()
+    assert "input rst" in verilog and "input ce" in verilog
+    assert "create_clock -period 2.5 " in (tmp_path / "out" / "adderflow_top.xdc").read_text()
+
+
+def test_two_targets_exit_2(saved_model, tmp_path, capsys):
+    assert main(["convert", str(saved_model[0]), str(tmp_path / "out"), "--latency-cutoff", "3",
+                 "--combinational"]) == EXIT_BAD_INPUT
+    assert "one register-placement target" in capsys.readouterr().err
 
 
 def test_existing_output_directory_exits_2(saved_model, tmp_path, capsys):

@@ -22,6 +22,21 @@ def test_verilog_is_bit_exact_on_10k_samples(digits, digits_design, many_inputs)
     assert digits_design.latency_cycles == digits_design.metadata["latency_cycles"] >= 2
 
 
+@pytest.mark.parametrize("target", [dict(clock_period_ns=1.5), dict(combinational=True)])
+def test_three_latency_targets_verify_bit_exactly(digits, digits_net, digits_design, many_inputs, target, tmp_path):
+    """Levels per stage (the fixture), a fast clock and no clock: latency and FFs move as expected."""
+    design = rtl_emit.compile_model(digits_net, tmp_path, name="digits", **target)
+    sim.verify(design, many_inputs[::3])
+    assert design.program == digits_design.program  # same arithmetic, other registers
+    if "combinational" in target:
+        assert design.latency_cycles == 0 and design.report["ff_bits"] == 0
+    else:
+        assert design.latency_cycles > digits_design.latency_cycles
+        assert design.report["ff_bits"] > digits_design.report["ff_bits"]
+        assert design.report["estimated_delay_ns"] <= 1.5 - rtl_emit.timing.REGISTER_OVERHEAD_NS
+        assert "create_clock -period 1.5 " in design.path("xdc").read_text()
+
+
 def test_a_wrong_reference_is_caught_with_its_sample(digits_design, many_inputs, digits_net):
     wrong = digits_net.predict(many_inputs[:50]).copy()
     wrong[17, 3] += 2.0**-10

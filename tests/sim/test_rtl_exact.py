@@ -25,6 +25,13 @@ def designs(program, tmp_path_factory):
             for n in CUTOFFS}
 
 
+@pytest.fixture(scope="module")
+def direct_design(program, tmp_path_factory):
+    """The same program written by the direct Verilog writer, with every control port."""
+    return emit_program(program, tmp_path_factory.mktemp("direct"), name="direct", backend="direct",
+                        reset=True, clock_enable=True, latency_cutoff=2)
+
+
 def test_program_covers_every_op_and_quantizer_mode(program):
     kinds = {op.kind for op in program.ops}
     assert kinds == {"input", "const", "add", "neg", "shift", "quant", "relu", "max", "min"}
@@ -51,6 +58,19 @@ def test_rtl_equals_program(program, designs, cutoff):
     assert (result.n_samples, result.n_outputs) == (4000, len(program.outputs))
 
 
+@pytest.mark.parametrize("target", [("latency_cutoff", 2), ("combinational", True)])
+def test_direct_writer_equals_program(program, direct_design, target, tmp_path):
+    if target[0] == "combinational":
+        with pytest.raises(ValueError, match="neither reset"):
+            emit_program(program, tmp_path, backend="direct", combinational=True, reset=True)
+        design = emit_program(program, tmp_path, name="direct_comb", backend="direct", combinational=True)
+    else:
+        design = direct_design
+    assert design.report["backend"] == "direct" and "adderflow (rtl_emit.verilog_writer)" in \
+        design.verilog_path.read_text()
+    verify_codes(design, random_codes(program, 4000, seed=21))
+
+
 def test_latency_follows_the_cutoff(program, designs):
     latencies = [designs[n].latency_cycles for n in CUTOFFS]
     assert latencies == sorted(latencies, reverse=True) and len(set(latencies)) == len(CUTOFFS)
@@ -67,12 +87,20 @@ def test_a_second_program(tmp_path):
 
 def test_short_runs_and_rebuild_reuse(program, designs):
     design = designs[3]
-    build = design.out_dir / "sim_build" / design.name
+    build = design.out_dir / "model_build" / f"{design.name}_model"
     before = build.stat().st_mtime_ns
     codes = random_codes(program, 1, seed=9)
     assert np.array_equal(run_rtl(design, codes), program.run(codes))
     assert run_rtl(design, codes[:0]).shape == (0, len(program.outputs))
     assert build.stat().st_mtime_ns == before  # built once per design
+
+
+def test_the_cocotb_engine_agrees(program, designs):
+    codes = random_codes(program, 300, seed=12)
+    assert np.array_equal(run_rtl(designs[8], codes, engine="cocotb"), program.run(codes))
+    assert (designs[8].out_dir / "sim_build" / designs[8].name).is_file()
+    with pytest.raises(ValueError, match="engine"):
+        run_rtl(designs[8], codes, engine="iverilog")
 
 
 class _CorruptedProgram:
@@ -111,3 +139,19 @@ def test_outputs_appear_exactly_latency_cycles_later(program, designs, tmp_path)
     early.metadata_path.write_text(json.dumps(meta))
     codes = random_codes(program, 200, seed=3)
     assert np.array_equal(run_rtl(early, codes)[1:], program.run(codes)[:-1])
+
+
+def test_direct_writer_table_lookups(tmp_path):
+    from da_core.builder import ProgramBuilder
+    from da_core.interval import Interval
+
+    rng = np.random.default_rng(4)
+    b = ProgramBuilder()
+    x = b.input(Interval(-16, 15, -2))
+    y = b.input(Interval(0, 7, 0))
+    t1 = b.lut(x, -16, -2, [int(c) for c in rng.integers(-40, 40, 32)], -3)
+    t2 = b.lut(b.add(y, y, 1), 0, 0, [int(c) for c in rng.integers(0, 9, 22)], 0)
+    program = b.build([t1, b.add(t1, t2), t2])
+    assert sum(op.kind == "lut" for op in program.ops) == 2
+    design = emit_program(program, tmp_path, name="luts", backend="direct", latency_cutoff=1)
+    verify_codes(design, random_codes(program, 2000, seed=1))

@@ -1,0 +1,168 @@
+"""Files that drop a design into an FPGA project: Markdown port description, Vivado TCL, XDC, testbench."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from da_core.program import Program
+
+from . import timing
+from .pipeline import PipelinePlan
+
+DEFAULT_PART = "xcvu13p-flga2577-2-e"  # an UltraScale+ part common in trigger studies; pass part= to change it
+_TEMPLATES = Path(__file__).parent / "_templates"
+
+
+def estimated_fmax_mhz(plan: PipelinePlan) -> float | None:
+    """Clock frequency the delay model (``rtl_emit.timing``) expects; None when combinational."""
+    if plan.combinational:
+        return None
+    return round(1000.0 / (plan.estimated_delay_ns + timing.REGISTER_OVERHEAD_NS), 1)
+
+
+def constraint_period_ns(plan: PipelinePlan) -> float:
+    """The period the XDC constrains: the requested one, else the estimate rounded up to 0.1 ns.
+
+    For a combinational design: the input-to-output delay bound.
+    """
+    if plan.clock_period_ns is not None:
+        return plan.clock_period_ns
+    overhead = 0.0 if plan.combinational else timing.REGISTER_OVERHEAD_NS
+    return math.ceil((plan.estimated_delay_ns + overhead) * 10 - 1e-9) / 10 or 0.1
+
+
+def vivado_tcl(meta: dict, part: str) -> str:
+    name, files = meta["name"], meta["files"]
+    return f"""# Vivado out-of-context synthesis, placement and routing of {name} (written by adderflow).
+# Run from any directory:  vivado -mode batch -source {files['tcl']} [-tclargs PART]
+# Reports go to vivado_{name}/ next to this script.
+set here [file dirname [file normalize [info script]]]
+set part {part}
+if {{$argc > 0}} {{ set part [lindex $argv 0] }}
+set reports $here/vivado_{name}
+file mkdir $reports
+create_project -in_memory -part $part
+read_verilog $here/{files['verilog']}
+read_xdc -mode out_of_context $here/{files['xdc']}
+synth_design -top {name} -part $part -mode out_of_context -flatten_hierarchy full
+report_utilization -file $reports/utilization_synth.rpt
+report_timing_summary -file $reports/timing_synth.rpt
+opt_design
+place_design
+route_design
+report_utilization -file $reports/utilization_route.rpt
+report_timing_summary -max_paths 10 -file $reports/timing_route.rpt
+write_checkpoint -force $reports/{name}_routed.dcp
+"""
+
+
+def xdc(meta: dict) -> str:
+    period = meta["clock"]["period_ns"] if meta["clock"] else None
+    head = f"# Constraints for {meta['name']} (written by adderflow), out-of-context synthesis.\n"
+    if period is None:
+        bound = constraint_period_ns_from_report(meta)
+        return head + (f"# Combinational design: bound the input-to-output delay.\n"
+                       f"set_max_delay {bound} -from [all_inputs] -to [all_outputs]\n")
+    target = meta["report"]["target"]
+    origin = ("requested clock_period_ns" if target["clock_period_ns"] is not None
+              else "adderflow's delay estimate, rounded up; edit to your clock")
+    return head + (f"# Period {period} ns: {origin}.\n"
+                   f"create_clock -period {period} -name clk [get_ports clk]\n"
+                   f"set_property HD.CLK_SRC BUFGCTRL_X0Y0 [get_ports clk]\n")
+
+
+def constraint_period_ns_from_report(meta: dict) -> float:
+    return math.ceil(meta["report"]["estimated_delay_ns"] * 10 - 1e-9) / 10 or 0.1
+
+
+def markdown(meta: dict) -> str:
+    r, name = meta["report"], meta["name"]
+    lines = [f"# {name}", "", f"Written by adderflow. Verilog: `{meta['files']['verilog']}`; machine-readable "
+             f"description: `{meta['files']['metadata']}`.", ""]
+    if meta["combinational"]:
+        lines += ["Combinational: no clock, no registers; `out` follows `inp` (latency 0).", ""]
+    else:
+        c = meta["clock"]
+        lines += [f"Latency **{meta['latency_cycles']} clock cycles**, a new sample every clock (II = 1). "
+                  f"The sample on `inp` at rising edge *t* is on `out` after edge *t* + {meta['latency_cycles']} - 1 "
+                  f"and captured downstream at edge *t* + {meta['latency_cycles']}"
+                  + (" (edges where `ce` is low do not count)" if c["clock_enable"] else "") + ".", ""]
+    lines += ["| resource | value |", "|---|---|"]
+    for key, label in (("adders", "adders"), ("lut_estimate", "LUTs (cost model)"), ("ff_bits", "FFs (register bits)"),
+                       ("pipeline_stages", "pipeline stages"), ("depth", "adder depth"),
+                       ("estimated_delay_ns", "longest stage, estimated ns"),
+                       ("estimated_fmax_mhz", "estimated Fmax, MHz")):
+        lines.append(f"| {label} | {'n/a' if r[key] is None else r[key]} |")
+    y = r.get("yosys", {})
+    if y.get("status") == "ok":
+        lines += [f"| Yosys synth_xilinx ({y['family']}): LUTs | {y['luts']} (+{y['srl']} SRL, {y['inv']} INV) |",
+                  f"| Yosys: CARRY cells | {y['carry']} |", f"| Yosys: FFs | {y['ffs']} |",
+                  f"| Yosys: longest logic path, cells | {y['longest_path_cells']} |"]
+    else:
+        lines.append(f"| Yosys synth_xilinx | {y.get('status', 'not run')}: {y.get('reason', '')[:200]} |")
+    lines += ["", "## Ports", "", "| port | direction | width | meaning |", "|---|---|---|---|"]
+    for port, p in meta["ports"].items():
+        if isinstance(p, dict):
+            lines.append(f"| `{port}` | {p['direction']} | {p['width']} | {p['role']} |")
+    lines += ["", f"Bus order: {meta['ports']['bus_order']}.", ""]
+    for title, elements in (("Input elements (`inp`)", meta["inputs"]), ("Output elements (`out`)", meta["outputs"])):
+        lines += [f"## {title}", "", "| element | bits | signed | int bits | frac bits | range |", "|---|---|---|---|---|---|"]
+        for e in elements:
+            bits = f"[{e['lsb'] + e['width'] - 1}:{e['lsb']}]" if e["width"] else "(none: constant 0)"
+            lines.append(f"| {e['index']} | {bits} | {'yes' if e['signed'] else 'no'} | {e['int_bits']} | "
+                         f"{e['frac_bits']} | {e['lo']}..{e['hi']} x 2^{e['exp']} |")
+        lines.append("")
+    files = meta["files"]
+    lines += ["## Files", "",
+              f"- `{files['tcl']}`: Vivado out-of-context synthesis: `vivado -mode batch -source {files['tcl']}`",
+              f"- `{files['xdc']}`: the clock constraint",
+              f"- `{files['testbench']}/`: cocotb + Verilator testbench with stored vectors: "
+              f"`python {files['testbench']}/run.py`",
+              f"- `{files['program']}`: the adder program, for re-verification", ""]
+    return "\n".join(lines)
+
+
+def write_testbench(tb_dir: Path, meta: dict, program: Program, n_samples: int, seed: int = 0) -> None:
+    """The cocotb testbench, its runner and stored vectors (random inputs, the program's outputs)."""
+    tb_dir.mkdir()
+    codes = _random_codes(program, n_samples, seed)
+    expected = program.run(codes) if n_samples else np.zeros((0, len(program.outputs)), np.int64)
+    ports = meta["ports"]
+    np.savez(tb_dir / "vectors.npz",
+             inp=_pack(codes, meta["inputs"], ports["inp"]["width"]),
+             out=_pack(expected, meta["outputs"], ports["out"]["width"]),
+             out_lsb=np.array([e["lsb"] for e in meta["outputs"]], np.int64),
+             out_width=np.array([e["width"] for e in meta["outputs"]], np.int64),
+             latency=meta["latency_cycles"], inp_width=ports["inp"]["width"], out_width_total=ports["out"]["width"],
+             clk="clk" in ports, rst="rst" in ports, ce="ce" in ports, valid="inp_valid" in ports)
+    (tb_dir / "test_design.py").write_text((_TEMPLATES / "test_design.py").read_text())
+    run = (_TEMPLATES / "run.py").read_text()
+    (tb_dir / "run.py").write_text(run.replace("@NAME@", meta["name"]).replace("@VERILOG@", meta["files"]["verilog"]))
+    (tb_dir / "config.json").write_text(json.dumps(dict(name=meta["name"], verilog=meta["files"]["verilog"],
+                                                        n_samples=n_samples), indent=1))
+
+
+def _random_codes(program: Program, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    cols = []
+    for iv in program.input_intervals:
+        col = rng.integers(iv.lo, iv.hi + 1, n, dtype=np.int64)
+        ends = rng.random(n) < 0.2
+        col[ends] = np.where(rng.random(int(ends.sum())) < 0.5, iv.lo, iv.hi)
+        cols.append(col)
+    return np.stack(cols, axis=1) if cols else np.zeros((n, 0), np.int64)
+
+
+def _pack(codes: np.ndarray, elements: list[dict], width: int) -> np.ndarray:
+    """Codes -> bus words, little-endian bytes per sample (layout of ``rtl_emit.ports``)."""
+    n_bytes = max((width + 7) // 8, 1)
+    rows = []
+    for sample in codes:
+        word = 0
+        for e, code in zip(elements, sample):
+            if e["width"]:
+                word |= (int(code) & ((1 << e["width"]) - 1)) << e["lsb"]
+        rows.append(np.frombuffer(word.to_bytes(n_bytes, "little"), np.uint8))
+    return np.stack(rows) if rows else np.zeros((0, n_bytes), np.uint8)

@@ -1,0 +1,185 @@
+"""A design's Verilog compiled by Verilator into a program that streams whole arrays through it.
+
+``CompiledModel(design)`` builds (once per Verilog text, in ``<out_dir>/model_build``)
+a small C++ harness around the Verilated module: it reads the packed input bus
+words of all samples from a file, presents one sample per clock (with ``ce`` and
+``inp_valid`` high, ``rst`` low), collects each output ``latency_cycles`` edges
+later and writes the output words back. No cocotb and no Python per sample, so a
+data set goes through the real Verilog at millions of cycles per second.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import bus
+from .rtl import PCH_FIX, checked_codes
+from .verilator import setup_verilator
+
+_STAMP = "verilog.sha256"
+
+_HARNESS = r"""// Streams samples through V@NAME@, one per clock (written by adderflow).
+// usage: model IN_FILE OUT_FILE N_SAMPLES LATENCY_CYCLES
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+#include "V@NAME@.h"
+#include "verilated.h"
+
+template <class T> static void put(T& port, const uint8_t* src, size_t n) {
+    uint64_t v = 0; std::memcpy(&v, src, n); port = static_cast<T>(v);
+}
+template <std::size_t W> static void put(VlWide<W>& port, const uint8_t* src, size_t n) {
+    EData w[W] = {0}; std::memcpy(w, src, n); for (std::size_t i = 0; i < W; ++i) port[i] = w[i];
+}
+template <class T> static void get(const T& port, uint8_t* dst, size_t n) {
+    uint64_t v = static_cast<uint64_t>(port); std::memcpy(dst, &v, n);
+}
+template <std::size_t W> static void get(const VlWide<W>& port, uint8_t* dst, size_t n) {
+    EData w[W]; for (std::size_t i = 0; i < W; ++i) w[i] = port[i]; std::memcpy(dst, w, n);
+}
+
+int main(int argc, char** argv) {
+    if (argc != 5) { std::fprintf(stderr, "usage: %s IN OUT N LATENCY\n", argv[0]); return 2; }
+    const long n = std::atol(argv[3]);
+    const size_t ib = @IN_BYTES@, ob = @OUT_BYTES@;
+    const long latency = std::atol(argv[4]);
+    std::vector<uint8_t> in(n * ib + 8, 0), out(n * ob + 8, 0);
+    FILE* f = std::fopen(argv[1], "rb");
+    if (!f || std::fread(in.data(), 1, n * ib, f) != static_cast<size_t>(n * ib)) { std::fprintf(stderr, "cannot read %s\n", argv[1]); return 1; }
+    std::fclose(f);
+    VerilatedContext context;
+    V@NAME@ top(&context);
+@INIT@
+    top.eval();
+    const long cycles = latency ? n + latency - 1 : n;
+    for (long c = 0; c < cycles; ++c) {
+@PUT@
+        if (!latency) { top.eval(); get(top.out, &out[c * ob], ob); continue; }
+#if @HAS_CLK@
+        top.clk = 1;  // the rising edge's eval settles the logic on the new input first
+        top.eval();
+        const long k = c - (latency - 1);
+        if (k >= 0) get(top.out, &out[k * ob], ob);
+        top.clk = 0;
+        top.eval();
+#endif
+    }
+    top.final();
+    f = std::fopen(argv[2], "wb");
+    if (!f || std::fwrite(out.data(), 1, n * ob, f) != static_cast<size_t>(n * ob)) { std::fprintf(stderr, "cannot write %s\n", argv[2]); return 1; }
+    std::fclose(f);
+    return 0;
+}
+"""
+
+
+class CompiledModel:
+    """The design's RTL as a Python callable: ``model(codes) -> codes``, ``model.predict(x) -> values``.
+
+    Builds on first use (seconds to minutes, growing with the design) and reuses the build
+    while the Verilog is unchanged. ``last_samples_per_second`` holds the speed of the last call,
+    file transfers included.
+    """
+
+    def __init__(self, design, build: bool = True):
+        self.design = design
+        self.meta = json.loads(Path(design.metadata_path).read_text())
+        self.build_dir = Path(design.out_dir) / self.meta["files"].get("model_build", "model_build")
+        self.binary = self.build_dir / f"{self.meta['name']}_model"
+        self.last_samples_per_second = None
+        if build:
+            self.build()
+
+    def __repr__(self) -> str:
+        return f"CompiledModel({self.meta['name']!r}, latency {self.meta['latency_cycles']} cycles, {self.binary})"
+
+    def build(self) -> Path:
+        """Compile the harness unless an up-to-date build exists; returns the executable."""
+        verilog = Path(self.design.verilog_path)
+        source = _harness_source(self.meta)
+        digest = hashlib.sha256(verilog.read_bytes() + source.encode()).hexdigest()
+        stamp = self.build_dir / _STAMP
+        if stamp.is_file() and stamp.read_text() == digest and self.binary.is_file():
+            return self.binary
+        root = setup_verilator()
+        obj = self.build_dir / "obj"
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        harness = self.build_dir / "harness.cpp"
+        harness.write_text(source)
+        env = dict(os.environ, MAKEFLAGS=f"{os.environ.get('MAKEFLAGS', '')} {PCH_FIX}".strip())
+        command = [str(root / "bin" / "verilator"), "--cc", "--exe", "--build", "-j", "2", "-O3",
+                   # small C++ functions at -O1: a large design compiles in seconds, not minutes
+                   "-CFLAGS", "-O1", "--output-split-cfuncs", "500",
+                   "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-WIDTH",
+                   "--top-module", self.meta["name"], "--Mdir", str(obj.resolve()), "-o", str(self.binary.resolve()),
+                   str(verilog.resolve()), str(harness.resolve())]
+        log = self.build_dir / "build.log"
+        with log.open("w") as out:
+            result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=self.build_dir)
+        if result.returncode or not self.binary.is_file():
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+            raise RuntimeError(f"building the compiled model of {verilog} failed; log: {log}\n{tail}")
+        stamp.write_text(digest)
+        return self.binary
+
+    def __call__(self, codes: np.ndarray) -> np.ndarray:
+        """Output codes (n_samples, n_outputs) int64 of the RTL on input codes (n_samples, n_inputs)."""
+        meta = self.meta
+        codes = checked_codes(codes, meta["inputs"])
+        n = len(codes)
+        if meta["ports"]["out"]["width"] == 0 or n == 0:
+            return np.zeros((n, len(meta["outputs"])), np.int64)
+        start = time.perf_counter()
+        binary = self.build()
+        words = bus.pack(codes, meta["inputs"], meta["ports"]["inp"]["width"])
+        out_bytes = bus.n_bytes(meta["ports"]["out"]["width"])
+        with tempfile.TemporaryDirectory(prefix="adderflow_model_") as tmp:
+            inp, out = Path(tmp) / "inp.bin", Path(tmp) / "out.bin"
+            inp.write_bytes(np.ascontiguousarray(words).tobytes())
+            result = subprocess.run([str(binary), str(inp), str(out), str(n), str(meta["latency_cycles"])],
+                                    capture_output=True, text=True)
+            if result.returncode:
+                raise RuntimeError(f"the compiled model of {meta['name']} failed: {result.stderr[-2000:]}")
+            out_words = np.fromfile(out, np.uint8).reshape(n, out_bytes)
+        result = bus.unpack(out_words, meta["outputs"])
+        self.last_samples_per_second = n / (time.perf_counter() - start)
+        return result
+
+    run = __call__
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Real output values (float64, exact) of the RTL on input values on the program's input grid,
+        or on raw model inputs when the design carries its network (its input quantizers apply)."""
+        from .verify import _flat, _to_codes, _to_values
+
+        design = self.design
+        in_ivs, out_ivs = design.program.input_intervals, design.program.output_intervals
+        values = _flat(design.network.quantize_inputs(x)) if design.network is not None else np.asarray(x)
+        return _to_values(self(_to_codes(values, [iv.exp for iv in in_ivs])), out_ivs)
+
+
+def compile_rtl(design) -> CompiledModel:
+    """Build (or reuse) the design's compiled model."""
+    return CompiledModel(design)
+
+
+def _harness_source(meta: dict) -> str:
+    ports = meta["ports"]
+    init = ["    top.clk = 0;"] if "clk" in ports else []
+    init += ["    top.rst = 0;"] if "rst" in ports else []
+    init += ["    top.ce = 1;"] if "ce" in ports else []
+    init += ["    top.inp_valid = 1;"] if "inp_valid" in ports else []
+    put = "        if (c < n) put(top.inp, &in[c * ib], ib);" if ports["inp"]["width"] else ""
+    return (_HARNESS.replace("@NAME@", meta["name"]).replace("@IN_BYTES@", str(bus.n_bytes(ports["inp"]["width"])))
+            .replace("@OUT_BYTES@", str(bus.n_bytes(ports["out"]["width"])))
+            .replace("@INIT@", "\n".join(init)).replace("@HAS_CLK@", str(int("clk" in ports)))
+            .replace("@PUT@", put))

@@ -1,0 +1,34 @@
+"""The Yosys resource report: real counts when Yosys is installed, "not run" (and why) when it is not."""
+
+import json
+
+from da_core.builder import ProgramBuilder
+from da_core.interval import Interval
+from rtl_emit import emit_program, yosys
+from rtl_emit.yosys import yosys_report
+
+
+def adder_tree():
+    b = ProgramBuilder()
+    x = [b.input(Interval(-128, 127, 0)) for _ in range(4)]
+    return b.build([b.add(b.add(x[0], x[1], 1), b.sub(x[2], x[3], 2))])
+
+
+def test_synth_xilinx_counts(tmp_path):
+    design = emit_program(adder_tree(), tmp_path, name="tree", latency_cutoff=1, yosys=True)
+    report = design.report["yosys"]
+    assert report["status"] == "ok", report
+    assert report["luts"] > 0 and report["carry"] > 0 and report["longest_path_cells"] > 0
+    # 3 adders over two stages: registers at both boundaries (Yosys may pack delay chains into SRLs)
+    assert report["ffs"] + report["srl"] > 0
+    assert json.loads(design.metadata_path.read_text())["report"]["yosys"]["luts"] == report["luts"]
+    assert "Yosys synth_xilinx (xcup): LUTs" in design.path("markdown").read_text()
+
+
+def test_without_yosys_the_report_says_not_run(tmp_path, monkeypatch):
+    design = emit_program(adder_tree(), tmp_path, name="tree")
+    assert design.report["yosys"]["status"] == "not run"
+    monkeypatch.setattr(yosys, "find_yosys", lambda: None)
+    report = yosys_report(design)
+    assert report["status"] == "not run" and "pip install" in report["reason"]
+    assert "not run" in design.path("markdown").read_text()
