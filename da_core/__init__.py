@@ -1,9 +1,9 @@
 """The CMVM solver, the flat program of scalar fixed-point ops, its interpreter, and network lowering."""
 
 from .builder import ProgramBuilder
-from .cmvm import Solution, emit_cmvm, solve
+from .cmvm import Solution, emit_cmvm, solve, solve_many
 from .interval import Interval
 from .lower import lower
 from .program import Op, Program
 
-__all__ = ["solve", "Solution", "emit_cmvm", "lower", "Program", "Op", "ProgramBuilder", "Interval"]
+__all__ = ["solve", "solve_many", "Solution", "emit_cmvm", "lower", "Program", "Op", "ProgramBuilder", "Interval"]

@@ -8,7 +8,7 @@ import numpy as np
 from .digits import train_digits_mlp
 
 
-def run_demo(out_dir: str | Path = "adderflow-demo", epochs: int = 40, beta: float = 1e-4,
+def run_demo(out_dir: str | Path = "adderflow-demo", epochs: int = 20, beta: float = 1e-4,
              latency_cutoff: int | None = None) -> dict:
     """The whole flow on the bundled default; prints a summary and returns it."""
     import quant
@@ -17,7 +17,7 @@ def run_demo(out_dir: str | Path = "adderflow-demo", epochs: int = 40, beta: flo
 
     started = time.perf_counter()
     print(f"[1/4] training a 64-32-16-10 HGQ2 MLP on scikit-learn's 8x8 digits ({epochs} epochs) ...", flush=True)
-    model, _, x_test, y_test = train_digits_mlp(epochs=epochs, beta=beta)
+    model, _, x_test, y_test = train_digits_mlp(epochs=epochs, beta=beta, batch_size=16)
     print("[2/4] reading the model and checking the NumPy reference against HGQ2 ...", flush=True)
     network = quant.from_keras(model)
     reference = network.predict(x_test)

@@ -17,10 +17,12 @@ def load_digits_split(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return train_test_split(x, digits.target, test_size=0.25, random_state=seed, stratify=digits.target)
 
 
-def train_digits_mlp(hidden: tuple[int, ...] = (32, 16), epochs: int = 60, seed: int = 0, beta: float = 1e-5):
+def train_digits_mlp(hidden: tuple[int, ...] = (32, 16), epochs: int = 60, seed: int = 0, beta: float = 1e-5,
+                     batch_size: int = 64):
     """Train and calibrate a QDense MLP 64-hidden-10; returns (model, x_train, x_test, y_test).
 
-    beta weighs HGQ2's resource penalty (EBOPs): larger beta, fewer bits.
+    beta weighs HGQ2's resource penalty (EBOPs): larger beta, fewer bits. Bit widths move by about
+    the learning rate per optimizer step, so smaller batches (more steps) let beta act sooner.
     """
     import keras
     from hgq.layers import QDense
@@ -36,6 +38,6 @@ def train_digits_mlp(hidden: tuple[int, ...] = (32, 16), epochs: int = 60, seed:
     model = keras.Model(inputs, outputs, name="digits_mlp")
     model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    model.fit(x_train, y_train, epochs=epochs, batch_size=64, verbose=0)
+    model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
     trace_minmax(model, x_train)
     return model, x_train, x_test, y_test
