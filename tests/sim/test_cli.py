@@ -47,3 +47,29 @@ def test_bad_arguments_exit_2():
     with pytest.raises(SystemExit) as exit_info:
         main(["convert"])
     assert exit_info.value.code == 2
+
+
+def test_convert_with_report_then_report_command(saved_model, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["convert", str(saved_model[0]), str(out), "--report", "--combinational"]) == 0
+    converted = capsys.readouterr().out
+    assert "adders" in converted and "latency cycles" in converted
+    assert main(["report", str(out)]) == 0
+    reported = capsys.readouterr().out
+    assert "adders" in reported and "Yosys synth_xilinx" in reported
+
+
+def test_report_on_a_directory_without_a_design_exits_2(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert "no adderflow design" in capsys.readouterr().err
+
+
+def test_a_mismatch_exits_1(saved_model, tmp_path, monkeypatch, capsys):
+    import sim
+
+    def broken_verify(design, x):
+        raise sim.MismatchError("program vs RTL", 3, 1, 5, 4, 1)
+
+    monkeypatch.setattr(sim, "verify", broken_verify)
+    assert main(["convert", str(saved_model[0]), str(tmp_path / "o"), "--verify", str(saved_model[1])]) == 1
+    assert "MISMATCH" in capsys.readouterr().err
