@@ -37,7 +37,15 @@ def suite(sizes, bits_list, seed=2026):
                 half = 1 << (bits - 1)
                 W = rng.integers(-half, half, (n, n))
                 W[rng.random((n, n)) < sparsity] = 0
-                yield f"{n}x{n} {bits}b" + (" sparse" if sparsity else ""), W
+                lo, hi = np.full(n, -128, dtype=np.int64), np.full(n, 127, dtype=np.int64)
+                yield f"{n}x{n} {bits}b" + (" sparse" if sparsity else ""), W, lo, hi
+
+
+def trained_kernels(path):
+    """The matrices and input intervals captured by benchmarks/trained_kernels.py."""
+    data = np.load(path)
+    for key in sorted({k.rsplit("/", 1)[0] for k in data.files}):
+        yield key, data[f"{key}/W"], data[f"{key}/lo"], data[f"{key}/hi"]
 
 
 def run_adderflow(W, lo, hi, max_depth, repeat=1):
@@ -90,7 +98,7 @@ def run_da4ml(W, lo, hi, slack):
     from da4ml.cmvm import solve
 
     t0 = time.perf_counter()
-    qintervals = [(float(a), float(b), 1.0) for a, b in zip(lo, hi)]
+    qintervals = [(float(a), float(b), 1.0) for a, b in zip(lo, hi)]  # integer codes, as adderflow sees them
     pipeline = solve(W.astype(np.float32), hard_dc=slack, qintervals=qintervals)
     seconds = time.perf_counter() - t0
     adders, cost = da4ml_cost(pipeline)
@@ -104,6 +112,7 @@ def main():
     parser.add_argument("--slacks", type=int, nargs="+", default=[0, 2])
     parser.add_argument("--no-da4ml", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="adderflow solves per matrix; the median time is shown")
+    parser.add_argument("--kernels", type=Path, help="benchmark these captured trained kernels instead of the suite")
     args = parser.parse_args()
 
     solve_integer(np.ones((2, 2), dtype=np.int64), np.zeros(2, np.int64), np.ones(2, np.int64))  # compile / load cache
@@ -115,9 +124,9 @@ def main():
     ratios: dict[int, list[float]] = {k: [] for k in args.slacks}
     adder_ratios: dict[int, list[float]] = {k: [] for k in args.slacks}
     speedups: list[float] = []
-    for name, W in suite(args.sizes, args.bits):
+    matrices = trained_kernels(args.kernels) if args.kernels else suite(args.sizes, args.bits)
+    for name, W, lo, hi in matrices:
         n = W.shape[0]
-        lo, hi = np.full(n, -128, dtype=np.int64), np.full(n, 127, dtype=np.int64)
         floor = min_depth(W)
         for slack in args.slacks:
             if args.no_da4ml:
