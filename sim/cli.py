@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="adder levels per pipeline stage (default: 5)")
     convert.add_argument("--overwrite", action="store_true", help="replace an earlier adderflow design in OUT_DIR")
     target = convert.add_mutually_exclusive_group()
-    target.add_argument("--clock-period-ns", type=float, default=None, metavar="NS",
+    target.add_argument("--clock-period-ns", "--clock-period", type=float, default=None, metavar="NS",
                         help="place registers for this clock period (estimated delays; also the XDC's clock)")
     target.add_argument("--latency-cutoff-ns", type=float, default=None, metavar="NS",
                         help="estimated ns of logic per pipeline stage")

@@ -17,12 +17,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from . import bus
 from .rtl import PCH_FIX, checked_codes
 from .verilator import setup_verilator
 
 _STAMP = "verilog.sha256"
+CHUNK_SAMPLES = 1_000_000  # samples per harness run: one progress step of a few seconds
 
 _HARNESS = r"""// Streams samples through V@NAME@, one per clock (written by adderflow).
 // usage: model IN_FILE OUT_FILE N_SAMPLES LATENCY_CYCLES
@@ -142,6 +144,19 @@ class CompiledModel:
         binary = self.build()
         words = bus.pack(codes, meta["inputs"], meta["ports"]["inp"]["width"])
         out_bytes = bus.n_bytes(meta["ports"]["out"]["width"])
+        starts = range(0, n, CHUNK_SAMPLES)
+        chunks = [self._stream(binary, words[i:i + CHUNK_SAMPLES], out_bytes)
+                  for i in tqdm(starts, desc="simulating", unit="chunk", disable=True if len(starts) < 2 else None)]
+        out_words = np.concatenate(chunks)
+        result = bus.unpack(out_words, meta["outputs"])
+        self.last_samples_per_second = n / (time.perf_counter() - start)
+        return result
+
+    run = __call__
+
+    def _stream(self, binary: Path, words: np.ndarray, out_bytes: int) -> np.ndarray:
+        """Run one chunk of packed samples back to back through the pipeline; returns packed outputs."""
+        meta, n = self.meta, len(words)
         with tempfile.TemporaryDirectory(prefix="adderflow_model_") as tmp:
             inp, out = Path(tmp) / "inp.bin", Path(tmp) / "out.bin"
             inp.write_bytes(np.ascontiguousarray(words).tobytes())
@@ -149,12 +164,7 @@ class CompiledModel:
                                     capture_output=True, text=True)
             if result.returncode:
                 raise RuntimeError(f"the compiled model of {meta['name']} failed: {result.stderr[-2000:]}")
-            out_words = np.fromfile(out, np.uint8).reshape(n, out_bytes)
-        result = bus.unpack(out_words, meta["outputs"])
-        self.last_samples_per_second = n / (time.perf_counter() - start)
-        return result
-
-    run = __call__
+            return np.fromfile(out, np.uint8).reshape(n, out_bytes)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Real output values (float64, exact) of the RTL on input values on the program's input grid,

@@ -87,6 +87,14 @@ def test_the_compiled_model_drives_the_controls(controlled, program):
     assert result.n_samples == 5000
 
 
+def test_large_runs_stream_in_chunks_with_the_same_result(controlled, program, monkeypatch):
+    import sim.compiled
+
+    codes = random_codes(program, 2500, seed=9)
+    monkeypatch.setattr(sim.compiled, "CHUNK_SAMPLES", 700)  # 4 chunks, the last one short
+    assert np.array_equal(CompiledModel(controlled)(codes), program.run(codes))
+
+
 def test_combinational_design(combinational, program):
     meta = combinational.metadata
     assert combinational.latency_cycles == 0 and meta["clock"] is None and combinational.report["ff_bits"] == 0
