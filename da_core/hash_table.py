@@ -44,21 +44,24 @@ def get(slots, meta, key) -> int:
 
 
 @numba.njit(cache=True, inline="always")
-def put(slots, meta, key, value) -> None:
+def _claim(slots, meta, key) -> int:
+    """The slot of key, taken for it (and counted) if it was empty."""
     i = _slot(slots, key)
     if slots[i, 0] == EMPTY:
         slots[i, 0] = key
         meta[0] += 1
-    slots[i, 1] = value
+    return i
+
+
+@numba.njit(cache=True, inline="always")
+def put(slots, meta, key, value) -> None:
+    slots[_claim(slots, meta, key), 1] = value
 
 
 @numba.njit(cache=True, inline="always")
 def add(slots, meta, key, delta) -> int:
     """slots[key] += delta (absent keys start at the dead value); returns the new value."""
-    i = _slot(slots, key)
-    if slots[i, 0] == EMPTY:
-        slots[i, 0] = key
-        meta[0] += 1
+    i = _claim(slots, meta, key)
     slots[i, 1] += delta
     return slots[i, 1]
 
