@@ -79,3 +79,18 @@ def test_negated_outputs_still_meet_max_depth():
         assert sol.depth <= depth
         x = np.random.default_rng(0).integers(-128, 128, size=(300, 3))
         np.testing.assert_array_equal(sol(x), x @ W)
+
+
+def test_thousand_random_matrices_through_the_program_interpreter():
+    """1,000 matrices, 1x1 to 32x32, 1- to 8-bit signed weights with zero rows and columns:
+    the program interpreter equals the integer product on corner and random inputs."""
+    rng = np.random.default_rng(2026)
+    for case in range(1000):
+        n_in, n_out, bits = rng.integers(1, 33), rng.integers(1, 33), rng.integers(1, 9)
+        W = rng.integers(-(2 ** (bits - 1)), 2 ** (bits - 1), size=(n_in, n_out), endpoint=bits == 1)
+        W[rng.random(n_in) < 0.15] = 0  # zero rows
+        W[:, rng.random(n_out) < 0.15] = 0  # zero columns
+        sol = da_core.solve(W)
+        x = np.concatenate([np.full((1, n_in), -128), np.full((1, n_in), 127),
+                            rng.integers(-128, 128, size=(20, n_in))])
+        assert np.array_equal(sol(x), x @ W), f"case {case}: {n_in}x{n_out}, {bits}-bit"
