@@ -49,18 +49,7 @@ class Dense:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x_codes, x_exp = to_codes(x)
-        w_codes, w_exp = to_codes(self.kernel)
-        bound = int(np.abs(x_codes).max(initial=0)) * int(np.abs(w_codes).sum(axis=0).max(initial=0))
-        if bound.bit_length() > INT64_SAFE_BITS:
-            raise OverflowError("dense accumulator exceeds 62 bits: the reference cannot be exact")
-        acc, exp = x_codes @ w_codes, x_exp + w_exp
-        if self.bias is not None:
-            b_codes, b_exp = to_codes(self.bias)
-            exp, (acc, b_codes) = min(exp, b_exp), (acc << max(exp - b_exp, 0), b_codes << max(b_exp - exp, 0))
-            acc = acc + b_codes
-        if np.abs(acc).max(initial=0) >= 2**FLOAT64_EXACT_BITS:
-            raise OverflowError("dense output exceeds 53 bits: float64 cannot hold it exactly")
-        return acc * 2.0**exp
+        return exact_affine(x_codes, x_exp, self.kernel, self.bias, np.matmul, "dense")
 
 
 @dataclass(frozen=True)
@@ -97,20 +86,11 @@ class Linear:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         n = len(x)
         x_codes, x_exp = to_codes(x.reshape(n, -1))
-        w_codes, w_exp = to_codes(self.kernel)
         gathered = np.where(self.patches >= 0, x_codes[:, np.maximum(self.patches, 0)], 0)  # (n, P, L)
-        bound = int(np.abs(x_codes).max(initial=0)) * int(np.abs(w_codes).sum(axis=0).max(initial=0))
-        if bound.bit_length() > INT64_SAFE_BITS:
-            raise OverflowError("accumulator exceeds 62 bits: the reference cannot be exact")
-        acc, exp = np.einsum("npl,lo->npo", gathered, w_codes), x_exp + w_exp
-        if self.bias is not None:
-            b_codes, b_exp = to_codes(self.bias)
-            exp, (acc, b_codes) = min(exp, b_exp), (acc << max(exp - b_exp, 0), b_codes << max(b_exp - exp, 0))
-            acc = acc + b_codes
-        if np.abs(acc).max(initial=0) >= 2**FLOAT64_EXACT_BITS:
-            raise OverflowError("linear output exceeds 53 bits: float64 cannot hold it exactly")
+        values = exact_affine(gathered, x_exp, self.kernel, self.bias,
+                              lambda g, w: np.einsum("npl,lo->npo", g, w), "linear")
         out = np.zeros((n, int(np.prod(self.out_shape))), np.float64)
-        out[:, self.out_index.reshape(-1)] = acc.reshape(n, -1) * 2.0**exp
+        out[:, self.out_index.reshape(-1)] = values.reshape(n, -1)
         return out.reshape(n, *self.out_shape)
 
 
@@ -279,6 +259,26 @@ class Network:
         """The bit-exact reference of the model on raw inputs, like ``model.predict``."""
         out = self.forward(self.quantize_inputs(x))
         return out[0] if len(out) == 1 else out
+
+
+def exact_affine(x_codes: np.ndarray, x_exp: int, kernel: np.ndarray, bias: np.ndarray | None, contract,
+                 what: str) -> np.ndarray:
+    """``contract(x, kernel) + bias`` on integer codes, returned as exact float64 values.
+
+    Refuses (OverflowError) any accumulator past 62 bits or any result past float64's 53.
+    """
+    w_codes, w_exp = to_codes(kernel)
+    bound = int(np.abs(x_codes).max(initial=0)) * int(np.abs(w_codes).sum(axis=0).max(initial=0))
+    if bound.bit_length() > INT64_SAFE_BITS:
+        raise OverflowError(f"{what} accumulator exceeds 62 bits: the reference cannot be exact")
+    acc, exp = contract(x_codes, w_codes), x_exp + w_exp
+    if bias is not None:
+        b_codes, b_exp = to_codes(bias)
+        exp, (acc, b_codes) = min(exp, b_exp), (acc << max(exp - b_exp, 0), b_codes << max(b_exp - exp, 0))
+        acc = acc + b_codes
+    if np.abs(acc).max(initial=0) >= 2**FLOAT64_EXACT_BITS:
+        raise OverflowError(f"{what} output exceeds 53 bits: float64 cannot hold it exactly")
+    return acc * 2.0**exp
 
 
 def to_codes(a: np.ndarray) -> tuple[np.ndarray, int]:
