@@ -123,16 +123,30 @@ class Program:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Interpret on real input values; returns real output values (float64, exact)."""
-        x = np.asarray(x, dtype=np.float64)
-        exps = np.array([iv.exp for iv in self.input_intervals], dtype=np.float64)
-        codes = x * 2.0 ** -exps
-        if not np.all(codes == np.round(codes)):
-            raise ValueError("inputs are not on the grid of the program's input formats")
-        for iv in self.output_intervals:
+        return self.output_values(self.run(self.input_codes(x)))
+
+    def input_codes(self, values: np.ndarray) -> np.ndarray:
+        """Input values (n_samples, n_inputs) -> integer codes, refusing values off the ports' grids."""
+        values = np.asarray(values, dtype=np.float64)
+        exps = [iv.exp for iv in self.input_intervals]
+        if values.ndim != 2 or values.shape[1] != len(exps):
+            raise ValueError(f"input values have shape {values.shape}; expected (n_samples, {len(exps)})")
+        codes = values * np.exp2(-np.asarray(exps, dtype=np.float64))
+        off_grid = np.argwhere(codes != np.round(codes))
+        if len(off_grid):
+            i, j = off_grid[0]
+            raise ValueError(f"input {j} of sample {i} is {values[i, j]!r}, not a multiple of 2**{exps[j]}")
+        if np.any(np.abs(codes) >= 2.0**53):
+            raise OverflowError("input codes reach 2**53: not exact in float64")
+        return codes.astype(np.int64)
+
+    def output_values(self, codes: np.ndarray) -> np.ndarray:
+        """Real values of output codes, exact in float64."""
+        intervals = self.output_intervals
+        for j, iv in enumerate(intervals):
             if iv.width > 53:
-                raise OverflowError(f"an output is {iv.width} bits wide: not exact in float64, use run()")
-        out = self.run(codes.astype(np.int64))
-        return out * 2.0 ** np.array([iv.exp for iv in self.output_intervals], dtype=np.float64)
+                raise OverflowError(f"output {j} is {iv.width} bits wide: its values are not exact in float64")
+        return codes * np.exp2(np.array([iv.exp for iv in intervals], dtype=np.float64))
 
     def to_dict(self) -> dict:
         return dict(format="adderflow.program/1", ops=[op.to_dict() for op in self.ops], outputs=list(self.outputs))

@@ -169,12 +169,9 @@ class CompiledModel:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Real output values (float64, exact) of the RTL on input values on the program's input grid,
         or on raw model inputs when the design carries its network (its input quantizers apply)."""
-        from .verify import _flat, _to_codes, _to_values
+        from .verify import design_codes
 
-        design = self.design
-        in_ivs, out_ivs = design.program.input_intervals, design.program.output_intervals
-        values = _flat(design.network.quantize_inputs(x)) if design.network is not None else np.asarray(x)
-        return _to_values(self(_to_codes(values, [iv.exp for iv in in_ivs])), out_ivs)
+        return self.design.program.output_values(self(design_codes(self.design, x)))
 
 
 def compile_rtl(design) -> CompiledModel:

@@ -50,15 +50,13 @@ def verify(design, x, reference=None) -> VerifyResult:
     sample like the network's outputs); the RTL must equal the program.
     """
     start = time.perf_counter()
-    in_ivs, out_ivs = design.program.input_intervals, design.program.output_intervals
-    values = _flat(design.network.quantize_inputs(x)) if design.network is not None else np.asarray(x)
-    codes = _to_codes(values, [iv.exp for iv in in_ivs])
+    codes = design_codes(design, x)
     expected = design.program.run(codes)
     references = [] if reference is None else [("given reference", reference)]
     if design.network is not None:
         references.append(("reference", design.network.predict(x)))
     for label, ref in references:
-        _compare(f"{label} vs program", _flat(ref).astype(np.float64), _to_values(expected, out_ivs))
+        _compare(f"{label} vs program", _flat(ref).astype(np.float64), design.program.output_values(expected))
     _compare("program vs RTL", expected, run_rtl(design, codes))
     return VerifyResult(len(codes), expected.shape[1], design.latency_cycles, time.perf_counter() - start)
 
@@ -78,27 +76,11 @@ def _flat(arrays) -> np.ndarray:
     return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
 
 
-def _to_codes(values: np.ndarray, exps: list[int]) -> np.ndarray:
-    """Input values -> integer codes, refusing values off the ports' grids."""
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] != len(exps):
-        raise ValueError(f"input values have shape {values.shape}; expected (n_samples, {len(exps)})")
-    codes = values * np.exp2(-np.asarray(exps, dtype=np.float64))
-    off_grid = np.argwhere(codes != np.round(codes))
-    if len(off_grid):
-        i, j = off_grid[0]
-        raise ValueError(f"input {j} of sample {i} is {values[i, j]!r}, not a multiple of 2**{exps[j]}")
-    if np.any(np.abs(codes) >= 2.0 ** 53):
-        raise OverflowError(f"input codes reach 2**53: not exact in float64")
-    return codes.astype(np.int64)
-
-
-def _to_values(codes: np.ndarray, intervals) -> np.ndarray:
-    """Real values of output codes, exact in float64."""
-    for j, iv in enumerate(intervals):
-        if iv.width > 53:
-            raise OverflowError(f"output {j} is {iv.width} bits wide: its values are not exact in float64")
-    return codes * np.exp2(np.array([iv.exp for iv in intervals], dtype=np.float64))
+def design_codes(design, x) -> np.ndarray:
+    """Integer input codes of ``x``: raw model inputs through the design's network's quantizers, or, for
+    a design without a network, values already on the program's input grid."""
+    values = _flat(design.network.quantize_inputs(x)) if design.network is not None else np.asarray(x)
+    return design.program.input_codes(values)
 
 
 def _compare(pair: str, left: np.ndarray, right: np.ndarray) -> None:
