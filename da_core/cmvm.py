@@ -7,6 +7,7 @@ whole network lowers into one program); ``solve`` is the one-matrix front door.
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 
@@ -46,16 +47,23 @@ def dyadic_to_integers(W: np.ndarray, what: str = "W") -> tuple[np.ndarray, int]
     return W_int, -frac
 
 
-def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, max_depth: int | None = None) \
-        -> list[tuple[int, int]]:
-    """Emit ``y = x @ W`` for program values x; returns (value, sign) per output, ``y_j = sign * value``.
+def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, bias: Sequence | None = None,
+              max_depth: int | None = None) -> list[int]:
+    """Emit ``y = x @ W + bias`` for program values x; returns one value per output.
 
-    The sign is left to the caller, who can often fold it into a following add.
+    Inputs that can hold only one value (a pixel HGQ2 gave no bits, a ReLU that is never positive) are
+    constants: their share of y joins the bias instead of costing adders.
     """
     W_int, w_exp = dyadic_to_integers(W)
     if W_int.shape[0] != len(x):
         raise ValueError(f"W has {W_int.shape[0]} rows but there are {len(x)} inputs")
     ivs = [builder.interval(v) for v in x]
+    constant = np.array([iv.lo == iv.hi for iv in ivs], dtype=bool)
+    offsets = [Fraction(0)] * W_int.shape[1] if bias is None else [Fraction(b) for b in bias]
+    for i in np.flatnonzero(constant):
+        c = Fraction(ivs[i].lo) * Fraction(2) ** (ivs[i].exp + w_exp)
+        offsets = [o + c * int(w) for o, w in zip(offsets, W_int[i].tolist())]
+    W_int = np.where(constant[:, None], 0, W_int)
     exps = np.array([iv.exp for iv in ivs], dtype=np.int64)
     base = int(exps.min(initial=0))
     # fold each input's exponent into its row, so the solver sees integer codes only
@@ -75,8 +83,16 @@ def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, max_dept
     for a, b, shift, sign in graph.adders.tolist():
         signals.append(builder.add(signals[a], signals[b], shift, sign))
     zero = builder.const(0)
-    return [(zero, 1) if idx < 0 else (builder.shift(signals[idx], shift + base + w_exp), sign)
-            for idx, shift, sign in zip(graph.out_index.tolist(), graph.out_shift.tolist(), graph.out_sign.tolist())]
+    return [_plus_offset(builder, zero if idx < 0 else builder.shift(signals[idx], shift + base + w_exp), sign, offset)
+            for idx, shift, sign, offset in zip(graph.out_index.tolist(), graph.out_shift.tolist(),
+                                                graph.out_sign.tolist(), offsets)]
+
+
+def _plus_offset(builder: ProgramBuilder, v: int, sign: int, offset: Fraction) -> int:
+    """``sign * v + offset``, the sign folded into the offset's adder when there is one."""
+    if offset == 0:
+        return v if sign > 0 else builder.neg(v)
+    return builder.add(v, builder.const(offset)) if sign > 0 else builder.sub(builder.const(offset), v)
 
 
 def input_intervals(inputs, n_in: int) -> list[Interval]:
@@ -164,8 +180,7 @@ def solve(W: np.ndarray, inputs=None, max_depth: int | None = None) -> Solution:
 def _solve_program(W: np.ndarray, intervals: list[Interval], max_depth: int | None) -> Program:
     builder = ProgramBuilder()
     x = [builder.input(iv) for iv in intervals]
-    outputs = [v if sign > 0 else builder.neg(v) for v, sign in emit_cmvm(builder, x, W, max_depth)]
-    return builder.build(outputs)
+    return builder.build(emit_cmvm(builder, x, W, max_depth=max_depth))
 
 
 def solve_many(matrices: Sequence[np.ndarray], inputs=None, max_depth: int | None = None,

@@ -58,21 +58,12 @@ def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | N
 
 def _linear(builder: ProgramBuilder, op: Linear, x: np.ndarray, max_depth: int | None) -> np.ndarray:
     flat = x.reshape(-1)
-    n_out = op.kernel.shape[1]
     out = np.zeros(int(np.prod(op.out_shape)), dtype=np.int64)
     for p, patch in enumerate(op.patches):
         used = patch >= 0  # padding taps read zeros: drop their rows
-        bias = np.zeros(n_out) if op.bias is None else op.bias[p]
-        ys = emit_cmvm(builder, flat[patch[used]].tolist(), op.kernel[used], max_depth)
-        out[op.out_index[p]] = [_with_bias(builder, v, sign, b) for (v, sign), b in zip(ys, bias.tolist())]
+        bias = None if op.bias is None else op.bias[p].tolist()
+        out[op.out_index[p]] = emit_cmvm(builder, flat[patch[used]].tolist(), op.kernel[used], bias, max_depth)
     return out.reshape(op.out_shape)
-
-
-def _with_bias(builder: ProgramBuilder, v: int, sign: int, b: float) -> int:
-    if b == 0:
-        return v if sign > 0 else builder.neg(v)
-    # the output's sign folds into the bias adder
-    return builder.add(v, builder.const(b)) if sign > 0 else builder.sub(builder.const(b), v)
 
 
 def _elementwise(fn, x: np.ndarray) -> np.ndarray:
@@ -88,8 +79,8 @@ def _leaky_relu(builder: ProgramBuilder, op: LeakyRelu, x: np.ndarray, max_depth
     pick = builder.maximum if op.slope <= 1 else builder.minimum
 
     def leaky(v: int) -> int:
-        (sv, sign), = emit_cmvm(builder, [v], np.array([[op.slope]]), max_depth)
-        return pick(v, sv if sign > 0 else builder.neg(sv))
+        sv, = emit_cmvm(builder, [v], np.array([[op.slope]]), max_depth=max_depth)
+        return pick(v, sv)
 
     return _elementwise(leaky, x)
 

@@ -49,6 +49,7 @@ def solve_integer(
     possible depth plus DEFAULT_DEPTH_SLACK.
     """
     W, lo, hi, in_depth = _validated(W, lo, hi, in_depth)
+    W[(lo == 0) & (hi == 0)] = 0  # an input fixed at zero adds nothing (a pixel HGQ2 gave no bits)
     n_in = W.shape[0]
     floor = min_depth(W, in_depth)
     if max_depth is None:

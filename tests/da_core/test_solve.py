@@ -94,3 +94,21 @@ def test_thousand_random_matrices_through_the_program_interpreter():
         x = np.concatenate([np.full((1, n_in), -128), np.full((1, n_in), 127),
                             rng.integers(-128, 128, size=(20, n_in))])
         assert np.array_equal(sol(x), x @ W), f"case {case}: {n_in}x{n_out}, {bits}-bit"
+
+
+def test_inputs_with_one_value_cost_no_adders():
+    """A pixel HGQ2 gave no bits is the constant 0; a fixed nonzero input joins the outputs' offsets."""
+    rng = np.random.default_rng(11)
+    W = rng.integers(-100, 100, size=(6, 5))
+    varying = [Interval(-128, 127, 0)] * 4
+    alone = da_core.solve(W[:4], inputs=varying)
+    with_zero = da_core.solve(W, inputs=varying + [Interval(0, 0, 0)] * 2)
+    assert with_zero.n_adders == alone.n_adders
+    with_constant = da_core.solve(W, inputs=varying + [Interval(0, 0, 0), Interval(3, 3, -1)])
+    # one offset adder per output, where a negated output also saves its negation
+    assert alone.n_adders < with_constant.n_adders <= alone.n_adders + W.shape[1]
+    codes = rng.integers(-128, 128, size=(300, 4))
+    x = np.concatenate([codes, np.zeros((300, 1)), np.full((300, 1), 1.5)], axis=1)
+    np.testing.assert_array_equal(with_constant(x), x @ W)
+    x[:, 5] = 0
+    np.testing.assert_array_equal(with_zero(x), x @ W)
