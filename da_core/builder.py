@@ -115,6 +115,18 @@ class ProgramBuilder:
     def sub(self, a: int, b: int, shift: int = 0) -> int:
         return self.add(a, b, shift, -1)
 
+    def offset(self, a: int, value: Fraction) -> int:
+        """``a + value``, folded into a's own constant term (a bias) when it has one."""
+        op = self.ops[a]
+        if op.kind == "add":
+            x, y = op.args
+            shift, sign = op.params
+            if self.ops[x].kind == "const":
+                return self.add(self.const(self.value_of_const(x) + value), y, shift, sign)
+            if self.ops[y].kind == "const":
+                return self.add(x, self.const(sign * self.value_of_const(y) * Fraction(2) ** shift + value))
+        return self.add(a, self.const(value))
+
     def quant(self, a: int, k: int, i: int, f: int, round_mode: str = "RND", overflow_mode: str = "WRAP") -> int:
         """HGQ2's quantizer with format (k, i, f); free where it only drops or wraps bits."""
         check_modes(round_mode, overflow_mode)
@@ -139,6 +151,16 @@ class ProgramBuilder:
         cost = adder_cost(result.lo, result.hi, 0) * rounds + result.width * clamps
         depth = self.depth(a) + int(rounds) + int(clamps)
         return self._emit("quant", (a,), (k, i, f, round_mode, overflow_mode), result, depth, cost)
+
+    def half_lsb_up(self, a: int, f: int) -> int:
+        """``a + 2**-(f+1)``: truncating that to f fractional bits rounds a half up (HGQ2's RND).
+
+        The constant joins the bias of a's layer instead of costing a rounding adder, also through a
+        ReLU, as ``relu(v) + h`` and ``relu(v + h)`` truncate alike for 0 <= h < 2**-f.
+        """
+        half = Fraction(2) ** (-f - 1)
+        op = self.ops[a]
+        return self.relu(self.offset(op.args[0], half)) if op.kind == "relu" else self.offset(a, half)
 
     def relu(self, a: int) -> int:
         iv = self.interval(a)

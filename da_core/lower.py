@@ -87,9 +87,12 @@ def _leaky_relu(builder: ProgramBuilder, op: LeakyRelu, x: np.ndarray, max_depth
 
 def _quantize(builder: ProgramBuilder, op: Quantize, x: np.ndarray, max_depth: int | None) -> np.ndarray:
     q = op.quantizer
-    formats = q.formats(x.shape)
-    out = [builder.quant(v, k, i, f, q.round_mode, q.overflow_mode) for v, (k, i, f) in zip(x.reshape(-1).tolist(),
-                                                                                               formats.tolist())]
+    out = []
+    for v, (k, i, f) in zip(x.reshape(-1).tolist(), q.formats(x.shape).tolist()):
+        round_mode = q.round_mode
+        if round_mode == "RND" and builder.interval(v).exp < -f:  # round via the bias, not an adder of its own
+            v, round_mode = builder.half_lsb_up(v, f), "TRN"
+        out.append(builder.quant(v, k, i, f, round_mode, q.overflow_mode))
     return np.array(out, dtype=np.int64).reshape(x.shape)
 
 

@@ -39,3 +39,22 @@ def test_builder_quant_interval_holds_every_value(lo, span, exp, k, i, f, mode):
     iv = program.output_intervals[0]
     assert out.min() >= iv.lo and out.max() <= iv.hi
     np.testing.assert_array_equal(out * 2.0**iv.exp, hgq2_quantize(codes[:, 0] * 2.0**exp, k, i, f, *mode))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lo=st.integers(-2**10, 0), span=st.integers(0, 2**11), exp=st.integers(-10, 2), bias=st.integers(-300, 300),
+       relu=st.booleans(), k=st.integers(0, 1), i=st.integers(-3, 8), f=st.integers(-3, 8),
+       overflow=st.sampled_from(["WRAP", "SAT", "SAT_SYM"]))
+def test_rounding_through_the_bias_equals_hgq2_rnd(lo, span, exp, bias, relu, k, i, f, overflow):
+    """quant(RND) of relu(x + b) == quant(TRN) of relu(x + b + half an LSB): the lowering's rounding."""
+    builder = ProgramBuilder()
+    x = builder.input(Interval(lo, lo + span, exp))
+    v = builder.add(x, builder.const(bias * 2.0**exp))
+    v = builder.relu(v) if relu else v
+    program = builder.build([builder.quant(builder.half_lsb_up(v, f), k, i, f, "TRN", overflow)])
+    assert sum(op.kind == "add" for op in program.ops) <= 1  # the half joined the bias: no rounding adder
+    codes = np.arange(lo, lo + span + 1, dtype=np.int64)[:, None]
+    iv = program.output_intervals[0]
+    pre = (codes[:, 0] + bias) * 2.0**exp
+    expected = hgq2_quantize(np.maximum(pre, 0) if relu else pre, k, i, f, "RND", overflow)
+    np.testing.assert_array_equal(program.run(codes)[:, 0] * 2.0**iv.exp, expected)
