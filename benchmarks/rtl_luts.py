@@ -192,6 +192,8 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse the trained models in --work")
     parser.add_argument("--reuse-adderflow", action="store_true",
                         help="reuse adderflow's rows from benchmarks/rtl_luts.json (rerun the da4ml part only)")
+    parser.add_argument("--reuse-da4ml", action="store_true",
+                        help="reuse da4ml's rows from benchmarks/rtl_luts.json (rerun the adderflow part only)")
     parser.add_argument("--da4ml-part", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -209,7 +211,9 @@ def main(argv=None) -> int:
         rows = [r for r in json.loads((HERE / "rtl_luts.json").read_text())["rows"] if r["tool"] == "adderflow"]
     else:
         rows = adderflow_rows(models, args.work, modes)
-    if args.da4ml_python:
+    if args.reuse_da4ml:
+        rows += [r for r in json.loads((HERE / "rtl_luts.json").read_text())["rows"] if r["tool"] != "adderflow"]
+    elif args.da4ml_python:
         result = subprocess.run([args.da4ml_python, __file__, "--da4ml-part", "--work", str(args.work)]
                                 + ["--pipelined"] * args.pipelined,
                                 env=dict(os.environ, PYTHONPATH=""))

@@ -7,6 +7,7 @@ Run with adderflow's venv:  python benchmarks/trained_kernels.py
 """
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import da_core  # noqa: E402
 import quant  # noqa: E402
 from da_core import cmvm  # noqa: E402
+from rtl_luts import train_jsc_mlp  # noqa: E402
 from sim.digits import train_digits_mlp  # noqa: E402
 
-MODELS = {  # name: training settings (the demo's model, and a leaner and a wider one)
-    "digits_demo": dict(hidden=(32, 16), epochs=20, beta=1e-4, batch_size=16),
-    "digits_lean": dict(hidden=(32, 16), epochs=20, beta=1e-3, batch_size=16),
-    "digits_wide": dict(hidden=(64, 32), epochs=20, beta=1e-5, batch_size=16),
+MODELS = {  # name: training (the demo's model, a leaner and a wider one, and the JSC-size MLP of rtl_luts.py)
+    "digits_demo": partial(train_digits_mlp, hidden=(32, 16), epochs=20, beta=1e-4, batch_size=16),
+    "digits_lean": partial(train_digits_mlp, hidden=(32, 16), epochs=20, beta=1e-3, batch_size=16),
+    "digits_wide": partial(train_digits_mlp, hidden=(64, 32), epochs=20, beta=1e-5, batch_size=16),
+    "jsc": train_jsc_mlp,
 }
 
 
@@ -43,8 +46,8 @@ def capture(network) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
 
 def main() -> None:
     arrays = {}
-    for name, settings in MODELS.items():
-        model, *_ = train_digits_mlp(**settings)
+    for name, train in MODELS.items():
+        model, *_ = train()
         for n, (W, lo, hi) in enumerate(capture(quant.from_keras(model))):
             key = f"{name}_layer{n}_{W.shape[0]}x{W.shape[1]}"
             arrays[f"{key}/W"], arrays[f"{key}/lo"], arrays[f"{key}/hi"] = W, lo, hi
