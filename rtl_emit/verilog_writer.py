@@ -143,7 +143,9 @@ def _op_lines(target: str, op: Op, args: list, arg_ivs) -> list[str]:
         case "neg":
             return [f"  assign {target} = -{_ext(args[0], w)};"]
         case "relu":
-            name, wa, _ = args[0]
+            name, wa, signed = args[0]
+            if not signed:  # never negative: a wire
+                return [f"  assign {target} = {_ext(args[0], w)};"]
             return [f"  assign {target} = {name}[{wa - 1}] ? {_const(0, w)} : {_ext(args[0], w)};"]
         case "max" | "min":
             shifts = [arg_ivs[0].exp - e, arg_ivs[1].exp - e]

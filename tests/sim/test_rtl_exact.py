@@ -155,3 +155,15 @@ def test_direct_writer_table_lookups(tmp_path):
     assert sum(op.kind == "lut" for op in program.ops) == 2
     design = emit_program(program, tmp_path, name="luts", backend="direct", latency_cutoff=1)
     verify_codes(design, random_codes(program, 2000, seed=1))
+
+
+@pytest.mark.parametrize("backend", ["amaranth", "direct"])
+def test_relu_of_a_value_that_is_never_negative_is_a_wire(backend, tmp_path):
+    """The builder folds such a ReLU away, but a program from elsewhere may hold one: no sign bit to test."""
+    from da_core.interval import Interval
+    from da_core.program import Op, Program
+
+    unsigned = Interval(0, 7, 0)
+    program = Program((Op("input", (), (0,), unsigned, 0, 0), Op("relu", (0,), (), unsigned, 1, 3)), (1,))
+    design = emit_program(program, tmp_path, name="relu_u", backend=backend, combinational=True)
+    verify_codes(design, np.arange(8)[:, None])
