@@ -25,6 +25,10 @@ With ``L = 0`` the output follows the input combinationally.
 
 Constants (and zero-width values) need no registers. A ``shift`` op is wiring:
 it is the same code as its operand and shares its operand's register chain.
+
+After that first placement, ops whose readers all sit in later stages move later
+where that registers fewer bits (``_sink``), within the same per-stage limit and
+latency.
 """
 
 from dataclasses import dataclass
@@ -103,6 +107,7 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
             _check_positive("latency_cutoff_ns", latency_cutoff_ns)
             budget = float(latency_cutoff_ns)
         stage = _stages_by_delay(program, delays, budget)
+        stage = _sink(program, stage, delays, budget)
     elif combinational:
         stage = (0,) * len(ops)
     else:
@@ -111,6 +116,8 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
         if not isinstance(latency_cutoff, int) or isinstance(latency_cutoff, bool) or latency_cutoff < 1:
             raise ValueError(f"latency_cutoff must be an int >= 1 (adder levels per stage), got {latency_cutoff!r}")
         stage = tuple(0 if op.depth <= 0 else (op.depth - 1) // latency_cutoff for op in ops)
+        levels = [op.depth - max((ops[a].depth for a in op.args), default=0) for op in ops]
+        stage = _sink(program, stage, levels, latency_cutoff)
     root = list(range(len(ops)))
     for v, op in enumerate(ops):
         if op.kind == "shift":
@@ -134,6 +141,77 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
                         None if latency_cutoff_ns is None else float(latency_cutoff_ns),
                         None if clock_period_ns is None else float(clock_period_ns),
                         _longest_stage_path(program, delays, stage))
+
+
+def _sink(program: Program, stage: tuple[int, ...], weight: list, limit: float) -> tuple[int, ...]:
+    """Move ops to later stages where that registers fewer bits.
+
+    As-soon-as-possible placement registers every partial sum alive at a stage boundary. An op whose
+    readers all sit in later stages can be computed after the boundary instead, its operands crossing
+    in its place: free where they cross anyway (a layer's inputs feed many adders). A move is taken
+    when it saves register bits and every stage's longest path (by ``weight`` per op) stays within
+    ``limit``; the latency does not change.
+    """
+    ops = program.ops
+    stage = list(stage)
+    root = list(range(len(ops)))
+    same_code: list[list[int]] = [[] for _ in ops]  # per root: its shifts, which move with it
+    readers: list[list[int]] = [[] for _ in ops]  # per root: the ops reading its code
+    live = [v for v in live_values(program) if not is_constant(program, v)]
+    for v in live:
+        if ops[v].kind == "shift":
+            root[v] = root[ops[v].args[0]]
+            same_code[root[v]].append(v)
+        else:
+            for a in ops[v].args:
+                if not is_constant(program, a):
+                    readers[root[a]].append(v)
+    outputs = {root[v] for v in program.outputs if not is_constant(program, v)}
+    last = max((stage[v] for v in outputs), default=0)
+
+    def delay(r: int) -> int:
+        return max([stage[c] for c in readers[r]] + [last + 1] * (r in outputs), default=stage[r]) - stage[r]
+
+    arrival: dict[int, float] = {}  # per op: its longest path from its stage's start
+    for v in live:
+        if ops[v].kind != "shift":
+            arrival[v] = weight[v] + max((arrival[root[a]] for a in ops[v].args
+                                          if root[a] in arrival and stage[root[a]] == stage[v]), default=0.0)
+    for r in reversed(live):
+        if ops[r].kind in ("shift", "input"):
+            continue
+        while readers[r] or r in outputs:
+            s = stage[r]
+            if min([stage[c] for c in readers[r]] + [last] * (r in outputs)) <= s:
+                break
+            args = {root[a] for a in ops[r].args if not is_constant(program, a)}
+            width = ops[r].interval.width
+            added = sum(ops[a].interval.width * max(0, s + 1 - stage[a] - delay(a)) for a in args)
+            if added >= width:
+                break
+            stage[r] += 1  # tentatively: re-time what r feeds in the stage it enters
+            trial = {r: weight[r]}
+            for v in _same_stage_readers(r, readers, root, stage):
+                trial[v] = weight[v] + max((trial.get(root[a], arrival.get(root[a], 0.0)) for a in ops[v].args
+                                            if root[a] in arrival and stage[root[a]] == stage[v]), default=0.0)
+            if any(t > limit and t > arrival[v] for v, t in trial.items()):
+                stage[r] -= 1
+                break
+            arrival.update(trial)
+            for v in same_code[r]:
+                stage[v] = stage[r]
+    return tuple(stage)
+
+
+def _same_stage_readers(r: int, readers: list[list[int]], root: list[int], stage: list[int]) -> list[int]:
+    """The ops fed by r, directly or through others, in r's stage, in program (topological) order."""
+    found, todo = set(), [r]
+    while todo:
+        for c in readers[root[todo.pop()]]:
+            if stage[c] == stage[r] and c not in found:
+                found.add(c)
+                todo.append(c)
+    return sorted(found)
 
 
 def live_values(program: Program) -> list[int]:

@@ -58,3 +58,22 @@ def test_inconsistent_depths_are_refused():
     program = Program((x, deep, shallow), (2,))
     with pytest.raises(ValueError, match="inconsistent"):
         plan_pipeline(program, 1)
+
+
+def test_an_op_whose_operands_cross_a_boundary_anyway_moves_after_it():
+    """p = x0 - x1 is read only in stage 1, where x0 and x1 arrive registered anyway: computing it there
+    saves its 9 register bits (as soon as possible, it would sit in stage 0)."""
+    b = ProgramBuilder()
+    x0, x1 = b.input(BYTE), b.input(BYTE)
+    v = b.add(b.add(x0, x1), x0, 1)  # depth 2: stage 0
+    w = b.add(v, x1)  # depth 3: stage 1, reads x1 there
+    p = b.sub(x0, x1)  # depth 1
+    q = b.add(w, p)
+    program = b.build([q, b.shift(x0, 1)])  # x0 also leaves through every boundary
+    p, q = program.ops[program.outputs[0]].args[1], program.outputs[0]
+    plan = plan_pipeline(program, 2)
+    assert program.ops[p].depth == 1 and plan.stage[p] == 1 and plan.delay[p] == 0
+    assert plan.latency_cycles == 2 and plan.stage[q] == 1
+    assert all(plan.stage[a] <= plan.stage[v] for v, op in enumerate(program.ops) for a in op.args)
+    widths = [op.interval.width for op in program.ops]
+    assert plan.ff_bits == sum(d * w for d, w in zip(plan.delay, widths))
