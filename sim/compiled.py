@@ -14,6 +14,7 @@ import os
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from .verilator import setup_verilator
 
 _STAMP = "verilog.sha256"
 CHUNK_SAMPLES = 1_000_000  # samples per harness run: one progress step of a few seconds
+MIN_SPLIT_SAMPLES = 20_000  # fewer samples per core than this run in one process (start-up would dominate)
 
 _HARNESS = r"""// Streams samples through V@NAME@, one per clock (written by adderflow).
 // usage: model IN_FILE OUT_FILE N_SAMPLES LATENCY_CYCLES
@@ -144,10 +146,14 @@ class CompiledModel:
         binary = self.build()
         words = bus.pack(codes, meta["inputs"], meta["ports"]["inp"]["width"])
         out_bytes = bus.n_bytes(meta["ports"]["out"]["width"])
-        starts = range(0, n, CHUNK_SAMPLES)
-        chunks = [self._stream(binary, words[i:i + CHUNK_SAMPLES], out_bytes)
-                  for i in tqdm(starts, desc="simulating", unit="chunk", disable=True if len(starts) < 2 else None)]
-        out_words = np.concatenate(chunks)
+        # samples are independent: large runs are split over the cores, one harness process per chunk
+        workers = max(1, min(len(os.sched_getaffinity(0)), n // MIN_SPLIT_SAMPLES))
+        size = min(CHUNK_SAMPLES, -(-n // workers))
+        starts = range(0, n, size)
+        with ThreadPoolExecutor(workers) as pool:
+            chunks = pool.map(lambda i: self._stream(binary, words[i:i + size], out_bytes), starts)
+            out_words = np.concatenate(list(tqdm(chunks, total=len(starts), desc="simulating", unit="chunk",
+                                                 disable=True if len(starts) < 2 else None)))
         result = bus.unpack(out_words, meta["outputs"])
         self.last_samples_per_second = n / (time.perf_counter() - start)
         return result

@@ -95,6 +95,15 @@ def test_large_runs_stream_in_chunks_with_the_same_result(controlled, program, m
     assert np.array_equal(CompiledModel(controlled)(codes), program.run(codes))
 
 
+def test_runs_split_over_cores_give_the_same_result(controlled, program, monkeypatch):
+    import sim.compiled
+
+    codes = random_codes(program, 2501, seed=10)
+    monkeypatch.setattr(sim.compiled, "MIN_SPLIT_SAMPLES", 100)  # 3 chunks run at once, each refilling the pipeline
+    monkeypatch.setattr(sim.compiled.os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    assert np.array_equal(CompiledModel(controlled)(codes), program.run(codes))
+
+
 def test_combinational_design(combinational, program):
     meta = combinational.metadata
     assert combinational.latency_cycles == 0 and meta["clock"] is None and combinational.report["ff_bits"] == 0
