@@ -147,7 +147,7 @@ class CompiledModel:
         words = bus.pack(codes, meta["inputs"], meta["ports"]["inp"]["width"])
         out_bytes = bus.n_bytes(meta["ports"]["out"]["width"])
         # samples are independent: large runs are split over the cores, one harness process per chunk
-        workers = max(1, min(len(os.sched_getaffinity(0)), n // MIN_SPLIT_SAMPLES))
+        workers = max(1, min(_n_cores(), n // MIN_SPLIT_SAMPLES))
         size = min(CHUNK_SAMPLES, -(-n // workers))
         starts = range(0, n, size)
         with ThreadPoolExecutor(workers) as pool:
@@ -178,6 +178,11 @@ class CompiledModel:
         from .verify import design_codes
 
         return self.design.program.output_values(self(design_codes(self.design, x)))
+
+
+def _n_cores() -> int:
+    """Cores this process may run on (all of the machine's where the OS does not say)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def compile_rtl(design) -> CompiledModel:
