@@ -127,7 +127,7 @@ def main():
     matrices = trained_kernels(args.kernels) if args.kernels else suite(args.sizes, args.bits)
     for name, W, lo, hi in matrices:
         n = W.shape[0]
-        floor = min_depth(np.where(((lo == 0) & (hi == 0))[:, None], 0, W))  # inputs fixed at 0 add no terms
+        floor = min_depth(W)
         for slack in args.slacks:
             if args.no_da4ml:
                 af = run_adderflow(W, lo, hi, floor + slack, args.repeat)

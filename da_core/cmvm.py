@@ -165,7 +165,6 @@ def solve(W: np.ndarray, inputs=None, max_depth: int | None = None) -> Solution:
     if W.ndim != 2:
         raise ValueError(f"W must be a 2-D (n_in, n_out) matrix, got shape {W.shape}")
     intervals = input_intervals(inputs, W.shape[0])
-    # a negated output costs one more level (its neg op): if that breaks max_depth, solve one level tighter
     program = _solve_program(W, intervals, max_depth)
     if max_depth is None or program.depth <= max_depth:
         return Solution(program)

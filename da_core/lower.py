@@ -97,17 +97,18 @@ def _quantize(builder: ProgramBuilder, op: Quantize, x: np.ndarray, max_depth: i
 
 
 def _table(builder: ProgramBuilder, op: Table, x: np.ndarray, max_depth: int | None) -> np.ndarray:
-    coded = [to_codes(t) for t in op.tables]
+    coded = [(codes.tolist(), exp) for codes, exp in map(to_codes, op.tables)]
     out = []
     for e, v in enumerate(x.reshape(-1).tolist()):
         codes, exp = coded[int(op.table_of[e])]
-        out.append(builder.lut(v, int(op.lo[e]), int(op.exp[e]), codes.tolist(), exp))
+        out.append(builder.lut(v, int(op.lo[e]), int(op.exp[e]), codes, exp))
     return np.array(out, dtype=np.int64).reshape(x.shape)
 
 
 def _merge(builder: ProgramBuilder, op: Merge, *xs: np.ndarray, max_depth: int | None) -> np.ndarray:
     if op.kind == "sub":
-        return np.vectorize(builder.sub, otypes=[np.int64])(xs[0], xs[1]) if xs[0].size else xs[0]
+        pairs = zip(xs[0].reshape(-1).tolist(), xs[1].reshape(-1).tolist())
+        return np.array([builder.sub(a, b) for a, b in pairs], dtype=np.int64).reshape(xs[0].shape)
     fn = {"add": builder.add, "max": builder.maximum, "min": builder.minimum}[op.kind]
     stacked = np.stack([x.reshape(-1) for x in xs], axis=1)
     return np.array([_tree(fn, row.tolist()) for row in stacked], dtype=np.int64).reshape(xs[0].shape)

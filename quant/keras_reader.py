@@ -54,7 +54,6 @@ class _Reader:
         self.nodes: list[Node] = []
         self.names: dict[int, str] = {}  # id(KerasTensor) -> network tensor name
         self.shapes: dict[str, tuple[int, ...]] = {}
-        self.kinds: dict[str, object] = {}  # tensor name -> op that made it
 
     def read(self) -> Network:
         import keras
@@ -96,7 +95,6 @@ class _Reader:
         name = f"{layer.name}/{suffix}"
         self.nodes.append(Node(name, op, tuple(inputs), f"{layer.name} ({type(layer).__name__})"))
         self.shapes[name] = tuple(shape)
-        self.kinds[name] = op
         return name
 
     # ---- the model inputs -------------------------------------------------------------------------------
@@ -112,10 +110,11 @@ class _Reader:
                                             f"an input quantizer (enable_iq=False, or a layer that has none); {hint}")
         (q0, where0), rest = found[0], found[1:]
         q0 = _reshaped(q0, shape)
+        formats0 = q0.formats(shape)
         for q, where in rest:
             q = _reshaped(q, shape)
             if (q.round_mode, q.overflow_mode) != (q0.round_mode, q0.overflow_mode) or \
-                    not all(np.array_equal(a, b) for a, b in zip(q.formats(shape).T, q0.formats(shape).T)):
+                    not np.array_equal(q.formats(shape), formats0):
                 raise UnsupportedLayerError(
                     f"the model input {tensor.name!r} is quantized differently by {where0} and {where}; the ports "
                     "carry one fixed-point format per input: put one hgq Quantizer layer right after the input")
@@ -175,7 +174,7 @@ class _Reader:
         if t is keras.layers.LeakyReLU:
             return self._relu(layer, ins[0], float(layer.negative_slope))
         if t is keras.layers.Activation:
-            return self._activation(layer, ins[0])
+            return self._post_activation(layer, ins[0])
         if t is hl.QUnaryFunctionLUT:
             return self._table(layer, ins[0])
         handler = {hl.QDense: self._dense, hl.QBatchNormDense: self._dense, hl.QEinsumDense: self._einsum,
@@ -206,12 +205,9 @@ class _Reader:
         return self._add(layer, suffix, Quantize(_read_quantizer(iq, layer)), [x], self.shapes[x])
 
     def _post_activation(self, layer, x: str) -> str:
-        name = _activation_name(layer)
-        if name == "relu":
+        _check_activation(layer)
+        if _activation_name(layer) == "relu":
             return self._add(layer, "relu", Relu(), [x], self.shapes[x])
-        if name != "linear":
-            raise UnsupportedLayerError(f"{_where(layer)} has activation {name!r}; supported: 'relu' or 'linear' "
-                                        "(put other functions in a QUnaryFunctionLUT table layer)")
         return x
 
     def _relu(self, layer, x: str, slope: float) -> str:
@@ -222,15 +218,6 @@ class _Reader:
             raise UnsupportedLayerError(f"{_where(layer)} has negative_slope {slope!r}, not a short dyadic number; "
                                         "supported: slopes like 0.125 or 0.3125 (at most 16 significant bits)")
         return self._add(layer, "leaky_relu", LeakyRelu(slope), [x], self.shapes[x])
-
-    def _activation(self, layer, x: str) -> str:
-        name = _activation_name(layer)
-        if name == "relu":
-            return self._add(layer, "relu", Relu(), [x], self.shapes[x])
-        if name == "linear":
-            return x
-        raise UnsupportedLayerError(f"{_where(layer)} has activation {name!r}; supported: 'relu' or 'linear' (put "
-                                    "other functions in a QUnaryFunctionLUT table layer)")
 
     def _dense(self, layer, x: str, call) -> str:
         _check_activation(layer)
@@ -341,11 +328,11 @@ def read_table(layer, shape: tuple[int, ...]) -> Table:
     los, exps, sizes = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
     for e, (k, i, f) in enumerate(formats.tolist()):
         i = max(i, -f)
-        bits = k + i + f if k + i + f > 0 else 0
+        bits = k + i + f  # >= 0: i + f >= 0 now
         if bits > MAX_TABLE_BITS:
             raise UnsupportedLayerError(f"{_where(layer)} has an input of {bits} bits; tables are supported up to "
                                         f"{MAX_TABLE_BITS} input bits (lower the input quantizer's bit width)")
-        los[e], exps[e], sizes[e] = (-k << (i + f)) if bits else 0, -f, 1 << bits if bits else 1
+        los[e], exps[e], sizes[e] = -k << (i + f), -f, 1 << bits
     rows = int(sizes.max())
     j = np.minimum(np.arange(rows)[:, None], sizes[None, :] - 1)
     grid = ((los[None, :] + j) * 2.0 ** exps[None, :]).astype(np.float32)
