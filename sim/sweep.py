@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .compiled import n_cores
+
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
@@ -64,7 +66,7 @@ def sweep(models: Sequence[str | Path], out_dir: str | Path, x: np.ndarray | Non
 
     if executor is not None:
         return map_jobs(_convert, jobs, executor, desc="converting")
-    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    workers = max(1, min(len(jobs), n_cores()))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return map_jobs(_convert, jobs, pool, desc="converting")
 

@@ -100,7 +100,7 @@ def test_runs_split_over_cores_give_the_same_result(controlled, program, monkeyp
 
     codes = random_codes(program, 2501, seed=10)
     monkeypatch.setattr(sim.compiled, "MIN_SPLIT_SAMPLES", 100)  # 3 chunks run at once, each refilling the pipeline
-    monkeypatch.setattr(sim.compiled, "_n_cores", lambda: 3)
+    monkeypatch.setattr(sim.compiled, "n_cores", lambda: 3)
     assert np.array_equal(CompiledModel(controlled)(codes), program.run(codes))
 
 
