@@ -1,8 +1,8 @@
 """Program -> pipelined Verilog with metadata; ``compile_model`` goes from a trained model in one call."""
 
 from . import timing
-from .compile import DEFAULT_LATENCY_CUTOFF, compile_model
-from .design import Design, emit_program
+from .compile import compile_model
+from .design import DEFAULT_LATENCY_CUTOFF, Design, emit_program
 from .ports import Interface
 from .yosys import yosys_report
 

@@ -6,8 +6,7 @@ import da_core
 import quant
 
 from .design import Design, check_out_dir, emit_program
-
-DEFAULT_LATENCY_CUTOFF = 5  # adder levels per pipeline stage: a few ns of carry chains on UltraScale+
+from .pipeline import check_target
 
 
 def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None, overwrite: bool = False,
@@ -24,11 +23,12 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     max_depth: adder levels allowed in each layer's CMVM (None: about the minimum).
     """
     check_out_dir(Path(out_dir), overwrite)  # before the slow part, not after
+    check_target(latency_cutoff, latency_cutoff_ns, clock_period_ns, combinational)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
     program = da_core.lower(network, max_depth=max_depth)
-    other_target = latency_cutoff_ns is not None or clock_period_ns is not None or combinational
-    cutoff = DEFAULT_LATENCY_CUTOFF if latency_cutoff is None and not other_target else latency_cutoff
-    return emit_program(program, out_dir, name=name, latency_cutoff=cutoff, overwrite=overwrite, network=network,
+    if latency_cutoff is not None:  # else emit_program's default: DEFAULT_LATENCY_CUTOFF unless another target
+        emit_options["latency_cutoff"] = latency_cutoff
+    return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network,
                         latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
                         combinational=combinational, reset=reset, clock_enable=clock_enable, valid=valid,
                         **emit_options)

@@ -38,6 +38,7 @@ LATENCY_CONVENTION = ("the input presented before rising edge t gives the output
                       "a new input every clock (initiation interval 1); with a clock enable, only edges "
                       "where ce is high count; latency 0: the output follows the input combinationally")
 _DEFAULT = object()  # latency_cutoff not given
+DEFAULT_LATENCY_CUTOFF = 5  # adder levels per pipeline stage: a few ns of carry chains on UltraScale+
 AUTO_DIRECT_ADDERS = 5000  # above this, backend="auto" writes Verilog directly (Amaranth: ~2 ms or more per adder)
 
 
@@ -96,24 +97,24 @@ def emit_program(program: Program, out_dir: str | Path, name: str = "adderflow_t
     Vivado TCL. ``testbench_samples`` random input samples (with expected outputs from the
     program) are stored for ``tb/``. ``backend``: "amaranth" (``emit.ProgramCircuit`` through
     Amaranth's Verilog back end), "direct" (``verilog_writer``: the same module written as text,
-    for large designs) or "auto" (direct above AUTO_DIRECT_ADDERS adders when it knows every op). Refuses a non-empty ``out_dir`` unless ``overwrite=True``,
+    for large designs) or "auto" (direct above AUTO_DIRECT_ADDERS adders). Refuses a non-empty ``out_dir`` unless ``overwrite=True``,
     which replaces only adderflow's own files.
     """
     out_dir = Path(out_dir)
     check_name(name)
     occupied = check_out_dir(out_dir, overwrite)
     if latency_cutoff is _DEFAULT:
-        latency_cutoff = None if (latency_cutoff_ns or clock_period_ns or combinational) else 5
+        other_target = latency_cutoff_ns is not None or clock_period_ns is not None or combinational
+        latency_cutoff = None if other_target else DEFAULT_LATENCY_CUTOFF
     plan = plan_pipeline(program, latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
                          clock_period_ns=clock_period_ns, combinational=combinational)
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
     if backend == "auto":
         large = program.n_adders > AUTO_DIRECT_ADDERS
-        backend = "direct" if large and verilog_writer.supports(program) else "amaranth"
+        backend = "direct" if large else "amaranth"
     if backend == "amaranth":
         verilog = to_verilog(program, plan, name, interface)
     elif backend == "direct":
-        interface.check(plan.combinational)
         verilog = verilog_writer.write_verilog(program, plan, name, interface)
     else:
         raise ValueError(f"backend must be 'auto', 'amaranth' or 'direct', got {backend!r}")

@@ -93,7 +93,6 @@ class ProgramCircuit(wiring.Component):
 def to_verilog(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface()) -> str:
     """The Verilog text of one module called ``name``."""
     check_name(name)
-    interface.check(plan.combinational)
     text = verilog.convert(ProgramCircuit(program, plan, interface), name=name, emit_src=False)
     if f"module {name}(" not in text:  # Yosys escapes names that are (System)Verilog keywords
         raise ValueError(f"design name {name!r} is a Verilog keyword; choose another name")

@@ -85,16 +85,24 @@ def is_constant(program: Program, v: int) -> bool:
     return op.kind == "const" or op.interval.width == 0
 
 
-def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latency_cutoff_ns: float | None = None,
-                  clock_period_ns: float | None = None, combinational: bool = False) -> PipelinePlan:
-    """Place registers for one target (at most one of them; none: one stage, outputs registered only)."""
+def check_target(latency_cutoff: int | None = None, latency_cutoff_ns: float | None = None,
+                 clock_period_ns: float | None = None, combinational: bool = False) -> None:
+    """Refuse more than one register-placement target (callers check before slow work)."""
     given = [name for name, value in (("latency_cutoff", latency_cutoff), ("latency_cutoff_ns", latency_cutoff_ns),
                                       ("clock_period_ns", clock_period_ns)) if value is not None]
     if combinational and given:
-        raise ValueError(f"a combinational design has no pipeline stages; drop {given[0]}")
+        raise ValueError(f"give one register-placement target: a combinational design has no pipeline stages; "
+                         f"drop {given[0]}")
     if len(given) > 1:
         raise ValueError(f"give one register-placement target, not both {given[0]} and {given[1]}")
+
+
+def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latency_cutoff_ns: float | None = None,
+                  clock_period_ns: float | None = None, combinational: bool = False) -> PipelinePlan:
+    """Place registers for one target (at most one of them; none: one stage, outputs registered only)."""
+    check_target(latency_cutoff, latency_cutoff_ns, clock_period_ns, combinational)
     ops = program.ops
+    graph = _ValueGraph(program)
     delays = _op_delays(program)
     if latency_cutoff_ns is not None or clock_period_ns is not None:
         if clock_period_ns is not None:
@@ -107,7 +115,7 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
             _check_positive("latency_cutoff_ns", latency_cutoff_ns)
             budget = float(latency_cutoff_ns)
         stage = _stages_by_delay(program, delays, budget)
-        stage = _sink(program, stage, delays, budget)
+        stage = _sink(graph, stage, delays, budget)
     elif combinational:
         stage = (0,) * len(ops)
     else:
@@ -117,33 +125,50 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
             raise ValueError(f"latency_cutoff must be an int >= 1 (adder levels per stage), got {latency_cutoff!r}")
         stage = tuple(0 if op.depth <= 0 else (op.depth - 1) // latency_cutoff for op in ops)
         levels = [op.depth - max((ops[a].depth for a in op.args), default=0) for op in ops]
-        stage = _sink(program, stage, levels, latency_cutoff)
-    root = list(range(len(ops)))
+        stage = _sink(graph, stage, levels, latency_cutoff)
     for v, op in enumerate(ops):
-        if op.kind == "shift":
-            root[v] = root[op.args[0]]
         for a in op.args:
             if stage[a] > stage[v]:
                 raise ValueError(f"op {v} ({op.kind}, depth {op.depth}) reads value {a} of greater depth "
                                  f"{ops[a].depth}: the program's depths are inconsistent")
-    registered_outputs = [v for v in program.outputs if not is_constant(program, v)]
-    latency = 0 if combinational else 1 + max((stage[v] for v in registered_outputs), default=0)
-    delay = [0] * len(ops)
-    for v in live_values(program):
-        for a in ops[v].args:
-            if not is_constant(program, a) and ops[v].kind != "shift":
-                delay[root[a]] = max(delay[root[a]], stage[v] - stage[root[a]])
-    for v in registered_outputs:
-        delay[root[v]] = max(delay[root[v]], latency - stage[root[v]])
+    latency = 0 if combinational else 1 + max((stage[r] for r in graph.outputs), default=0)
+    delay = [graph.delay(r, stage, latency) for r in range(len(ops))]
     ff_bits = sum(d * ops[v].interval.width for v, d in enumerate(delay))
-    return PipelinePlan(latency_cutoff if not (combinational or latency_cutoff_ns or clock_period_ns) else None,
-                        stage, tuple(root), tuple(delay), latency, ff_bits,
+    return PipelinePlan(latency_cutoff, stage, tuple(graph.root), tuple(delay), latency, ff_bits,
                         None if latency_cutoff_ns is None else float(latency_cutoff_ns),
                         None if clock_period_ns is None else float(clock_period_ns),
                         _longest_stage_path(program, delays, stage))
 
 
-def _sink(program: Program, stage: tuple[int, ...], weight: list, limit: float) -> tuple[int, ...]:
+class _ValueGraph:
+    """Who reads whose code: shifts share their operand's code (its root), constants need no wires."""
+
+    def __init__(self, program: Program):
+        ops = program.ops
+        self.root = list(range(len(ops)))
+        self.same_code: list[list[int]] = [[] for _ in ops]  # per root: its shifts
+        self.readers: list[list[int]] = [[] for _ in ops]  # per root: the non-shift ops reading its code
+        self.live = [v for v in live_values(program) if not is_constant(program, v)]
+        for v, op in enumerate(ops):
+            if op.kind == "shift":
+                self.root[v] = self.root[op.args[0]]
+        for v in self.live:
+            if ops[v].kind == "shift":
+                self.same_code[self.root[v]].append(v)
+            else:
+                for a in ops[v].args:
+                    if not is_constant(program, a):
+                        self.readers[self.root[a]].append(v)
+        self.outputs = {self.root[v] for v in program.outputs if not is_constant(program, v)}
+        self.program, self.ops = program, ops
+
+    def delay(self, r: int, stage, latency: int) -> int:
+        """Registers on r's chain: to its last reader, or through the last boundary for an output."""
+        ends = [stage[c] for c in self.readers[r]] + [latency] * (r in self.outputs)
+        return max(ends, default=stage[r]) - stage[r]
+
+
+def _sink(graph: _ValueGraph, stage: tuple[int, ...], weight: list, limit: float) -> tuple[int, ...]:
     """Move ops to later stages where that registers fewer bits.
 
     As-soon-as-possible placement registers every partial sum alive at a stage boundary. An op whose
@@ -152,25 +177,9 @@ def _sink(program: Program, stage: tuple[int, ...], weight: list, limit: float) 
     when it saves register bits and every stage's longest path (by ``weight`` per op) stays within
     ``limit``; the latency does not change.
     """
-    ops = program.ops
+    ops, root, readers, live, outputs = graph.ops, graph.root, graph.readers, graph.live, graph.outputs
     stage = list(stage)
-    root = list(range(len(ops)))
-    same_code: list[list[int]] = [[] for _ in ops]  # per root: its shifts, which move with it
-    readers: list[list[int]] = [[] for _ in ops]  # per root: the ops reading its code
-    live = [v for v in live_values(program) if not is_constant(program, v)]
-    for v in live:
-        if ops[v].kind == "shift":
-            root[v] = root[ops[v].args[0]]
-            same_code[root[v]].append(v)
-        else:
-            for a in ops[v].args:
-                if not is_constant(program, a):
-                    readers[root[a]].append(v)
-    outputs = {root[v] for v in program.outputs if not is_constant(program, v)}
     last = max((stage[v] for v in outputs), default=0)
-
-    def delay(r: int) -> int:
-        return max([stage[c] for c in readers[r]] + [last + 1] * (r in outputs), default=stage[r]) - stage[r]
 
     arrival: dict[int, float] = {}  # per op: its longest path from its stage's start
     for v in live:
@@ -184,9 +193,10 @@ def _sink(program: Program, stage: tuple[int, ...], weight: list, limit: float) 
             s = stage[r]
             if min([stage[c] for c in readers[r]] + [last] * (r in outputs)) <= s:
                 break
-            args = {root[a] for a in ops[r].args if not is_constant(program, a)}
+            args = {root[a] for a in ops[r].args if not is_constant(graph.program, a)}
             width = ops[r].interval.width
-            added = sum(ops[a].interval.width * max(0, s + 1 - stage[a] - delay(a)) for a in args)
+            added = sum(ops[a].interval.width * max(0, s + 1 - stage[a] - graph.delay(a, stage, last + 1))
+                        for a in args)  # register bits r's operands need to reach stage s + 1
             if added >= width:
                 break
             stage[r] += 1  # tentatively: re-time what r feeds in the stage it enters
@@ -198,7 +208,7 @@ def _sink(program: Program, stage: tuple[int, ...], weight: list, limit: float) 
                 stage[r] -= 1
                 break
             arrival.update(trial)
-            for v in same_code[r]:
+            for v in graph.same_code[r]:
                 stage[v] = stage[r]
     return tuple(stage)
 

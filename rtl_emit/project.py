@@ -30,7 +30,12 @@ def constraint_period_ns(plan: PipelinePlan) -> float:
     if plan.clock_period_ns is not None:
         return plan.clock_period_ns
     overhead = 0.0 if plan.combinational else timing.REGISTER_OVERHEAD_NS
-    return math.ceil((plan.estimated_delay_ns + overhead) * 10 - 1e-9) / 10 or 0.1
+    return _round_up_tenth(plan.estimated_delay_ns + overhead)
+
+
+def _round_up_tenth(ns: float) -> float:
+    """ns rounded up to 0.1 ns (at least 0.1)."""
+    return math.ceil(ns * 10 - 1e-9) / 10 or 0.1
 
 
 def vivado_tcl(meta: dict, part: str) -> str:
@@ -62,7 +67,7 @@ def xdc(meta: dict) -> str:
     period = meta["clock"]["period_ns"] if meta["clock"] else None
     head = f"# Constraints for {meta['name']} (written by adderflow), out-of-context synthesis.\n"
     if period is None:
-        bound = constraint_period_ns_from_report(meta)
+        bound = _round_up_tenth(meta["report"]["estimated_delay_ns"])
         return head + (f"# Combinational design: bound the input-to-output delay.\n"
                        f"set_max_delay {bound} -from [all_inputs] -to [all_outputs]\n")
     target = meta["report"]["target"]
@@ -71,10 +76,6 @@ def xdc(meta: dict) -> str:
     return head + (f"# Period {period} ns: {origin}.\n"
                    f"create_clock -period {period} -name clk [get_ports clk]\n"
                    f"set_property HD.CLK_SRC BUFGCTRL_X0Y0 [get_ports clk]\n")
-
-
-def constraint_period_ns_from_report(meta: dict) -> float:
-    return math.ceil(meta["report"]["estimated_delay_ns"] * 10 - 1e-9) / 10 or 0.1
 
 
 def markdown(meta: dict) -> str:

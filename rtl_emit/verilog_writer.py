@@ -20,13 +20,6 @@ from . import ports as P
 from .pipeline import PipelinePlan, is_constant, live_values
 from .ports import Interface, bus_offsets, bus_width
 
-SUPPORTED = frozenset({"input", "const", "shift", "add", "neg", "quant", "relu", "max", "min", "lut"})
-
-
-def supports(program: Program) -> bool:
-    return all(op.kind in SUPPORTED for op in program.ops)
-
-
 def write_verilog(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface()) -> str:
     interface.check(plan.combinational)
     ops = program.ops

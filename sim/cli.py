@@ -86,9 +86,6 @@ def _convert(args) -> None:
     import keras
 
     model = keras.models.load_model(args.model, compile=False)
-    if args.latency_cutoff is not None and (args.clock_period_ns or args.latency_cutoff_ns or args.combinational):
-        raise ValueError("give one register-placement target: --latency-cutoff, --latency-cutoff-ns, "
-                         "--clock-period-ns or --combinational")
     design = rtl_emit.compile_model(model, args.out_dir, latency_cutoff=args.latency_cutoff, overwrite=args.overwrite,
                                     latency_cutoff_ns=args.latency_cutoff_ns, clock_period_ns=args.clock_period_ns,
                                     combinational=args.combinational, reset=args.reset,
