@@ -1,10 +1,12 @@
 """Fixed-point formats with HGQ2's exact semantics, and trained models read as networks of fixed-point ops."""
 
+from .errors import NotCalibratedError, UnsupportedLayerError
 from .fixed import quantize
-from .keras_reader import NotCalibratedError, UnsupportedLayerError, from_keras
 from .network import (Concatenate, Dense, Input, LeakyRelu, Linear, Merge, Network, Node, Pool, Quantize, Quantizer,
                       Relu, Reshape, Table)
+from .reader import from_keras
+from .registry import supported_families
 
-__all__ = ["quantize", "from_keras", "Network", "Node", "Input", "Dense", "Linear", "Relu", "LeakyRelu", "Quantize",
-           "Quantizer", "Table", "Merge", "Pool", "Reshape", "Concatenate", "UnsupportedLayerError",
-           "NotCalibratedError"]
+__all__ = ["quantize", "from_keras", "supported_families", "Network", "Node", "Input", "Dense", "Linear", "Relu",
+           "LeakyRelu", "Quantize", "Quantizer", "Table", "Merge", "Pool", "Reshape", "Concatenate",
+           "UnsupportedLayerError", "NotCalibratedError"]

@@ -15,7 +15,8 @@ def test_reference_equals_hgq2_predict(digits, digits_net, many_inputs):
     expected = model.predict(many_inputs, batch_size=4096, verbose=0)
     got = digits_net.predict(many_inputs)
     mismatch = np.argwhere(got != expected)
-    assert mismatch.size == 0, f"first mismatch at {mismatch[0]}: {got[tuple(mismatch[0])]} != {expected[tuple(mismatch[0])]}"
+    assert mismatch.size == 0, \
+        f"first mismatch at {mismatch[0]}: {got[tuple(mismatch[0])]} != {expected[tuple(mismatch[0])]}"
 
 
 def test_network_structure_follows_the_layers(digits_net):

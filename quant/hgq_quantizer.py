@@ -1,0 +1,78 @@
+"""HGQ2 quantizer layers frozen into ``quant.Quantizer`` (integer k, i, f per element)."""
+
+import math
+
+import numpy as np
+
+from .errors import UnsupportedLayerError, where
+from .fixed import OVERFLOW_MODES, ROUND_MODES
+from .network import Quantizer
+
+
+def read_quantizer(q, layer) -> Quantizer:
+    """Freeze an HGQ2 ``Quantizer`` to integer (k, i, f) per feature, dropping the batch axis.
+
+    A power-of-two ``scaler`` (quantize x / 2**s, then multiply by 2**s) is the format (k, i + s, f - s).
+    """
+    at = f"{where(layer)}, quantizer {q.name!r}"
+    affine = getattr(q, "affine", None)
+    if affine is not None:
+        raise UnsupportedLayerError(f"{at} has an affine transform {affine}; supported: quantizers without one")
+    scaler = getattr(q, "scaler", None)
+    shift = 0
+    if scaler is not None:
+        m, e = math.frexp(float(scaler))
+        if m != 0.5:
+            raise UnsupportedLayerError(f"{at} has scaler {scaler!r}; supported: power-of-two scalers (exact)")
+        shift = e - 1
+    inner = q.quantizer
+    if not hasattr(inner, "kif") or inner.round_mode not in ROUND_MODES or inner.overflow_mode not in OVERFLOW_MODES:
+        raise UnsupportedLayerError(f"{at} is {type(inner).__name__} {getattr(inner, 'round_mode', '?')}/"
+                                    f"{getattr(inner, 'overflow_mode', '?')}; supported: fixed-point quantizers "
+                                    f"with rounding {' or '.join(ROUND_MODES)} and overflow "
+                                    f"{', '.join(OVERFLOW_MODES)}")
+    k, i, f = (np.asarray(t, dtype=np.float64) for t in inner.kif)
+    if k.ndim and k.shape[0] == 1:  # the shared batch axis of a datalane quantizer
+        k, i, f = k[0], i[0], f[0]
+    return Quantizer(k.astype(np.int64), i.astype(np.int64) + shift, f.astype(np.int64) - shift, inner.round_mode,
+                     inner.overflow_mode)
+
+
+def input_quantizer(layer, j: int = 0) -> Quantizer | None:
+    """The quantizer an HGQ2 layer applies to its j-th input, or None with ``enable_iq=False``."""
+    if not layer.enable_iq:
+        return None
+    return read_quantizer(layer.iq[j] if is_multi_input(layer) else layer.iq, layer)
+
+
+def is_multi_input(layer) -> bool:
+    from hgq.layers.core.base import QLayerBaseMultiInputs
+
+    return isinstance(layer, QLayerBaseMultiInputs)
+
+
+def laid_out(q: Quantizer | None, shape) -> Quantizer | None:
+    """A quantizer read downstream of layout layers, its formats laid out on the input's shape."""
+    if q is None:
+        return None
+    n = int(np.prod(shape))
+    k, i, f = (np.asarray(a) for a in (q.k, q.i, q.f))
+    if all(a.size == 1 for a in (k, i, f)):
+        return q
+    try:
+        k, i, f = (np.broadcast_to(a, np.broadcast_shapes(k.shape, i.shape, f.shape)).reshape(-1) for a in (k, i, f))
+    except ValueError:
+        return q
+    if k.size != n:
+        return q
+    return Quantizer(k.reshape(shape), i.reshape(shape), f.reshape(shape), q.round_mode, q.overflow_mode)
+
+
+def wrap_quantizers(layer):
+    """The WRAP activation quantizers inside a layer (the ones ``trace_minmax`` calibrates)."""
+    from hgq.quantizer import Quantizer as HQuantizer
+
+    for sub in layer._flatten_layers(include_self=True, recursive=True):
+        if isinstance(sub, HQuantizer) and getattr(sub.quantizer, "overflow_mode", None) == "WRAP" and \
+                hasattr(sub.quantizer, "_i") and not getattr(sub.quantizer, "_is_weight", False):
+            yield sub

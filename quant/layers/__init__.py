@@ -1,0 +1,3 @@
+"""The layer families adderflow reads, one module each; importing a module registers its handlers."""
+
+from . import activation, conv, dense, merge, pooling, quantizer, wiring  # noqa: F401
