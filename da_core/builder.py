@@ -1,21 +1,29 @@
 """Builds a Program op by op, deriving each value's exact interval, depth and cost.
 
 Identical ops are built once (hash-consing), trivial ones are folded (adding
-zero, shifting, constants), and every width is checked against the 62 bits the
-interpreter carries exactly.
+zero, shifting, constants), and every width is checked against INT64_SAFE_BITS,
+the 62 bits the interpreter carries exactly.
 """
 
 from fractions import Fraction
 
 import numpy as np
 
+from quant.network import INT64_SAFE_BITS
+
 from .cost import adder_cost
-from .interval import MAX_BITS, Interval
+from .interval import Interval
 from .program import Op, Program
 from .quantize import check_modes, quantize_codes, round_code, saturation_bounds
 
 
 class ProgramBuilder:
+    """The only way to make a Program: each method appends one op and returns its value id.
+
+    A whole network lowers into one builder (layer by layer, sharing identical ops and solved
+    matrices), and ``build`` freezes what the outputs need.
+    """
+
     def __init__(self):
         self.ops: list[Op] = []
         self._known: dict[tuple, int] = {}
@@ -32,8 +40,9 @@ class ProgramBuilder:
         key = (kind, args, params, interval if kind == "const" else None)
         if kind != "input" and key in self._known:
             return self._known[key]
-        if interval.width > MAX_BITS:
-            raise OverflowError(f"a {kind} value needs {interval.width} bits ({interval}); at most {MAX_BITS} are supported")
+        if interval.width > INT64_SAFE_BITS:
+            raise OverflowError(f"a {kind} value needs {interval.width} bits ({interval}); "
+                                f"at most {INT64_SAFE_BITS} are supported")
         self.ops.append(Op(kind, args, params, interval, depth, cost))
         self._known[key] = len(self.ops) - 1
         return len(self.ops) - 1
@@ -43,7 +52,7 @@ class ProgramBuilder:
         self._n_inputs += 1
         return self._emit("input", (), (self._n_inputs - 1,), interval, 0, 0)
 
-    def const(self, value: Fraction | int | float) -> int:
+    def const(self, value: Fraction | float) -> int:
         value = Fraction(value)
         exp = 0
         while value.denominator != 1:
@@ -103,8 +112,8 @@ class ProgramBuilder:
         a_lo, a_hi = ia.lo << (ia.exp - e), ia.hi << (ia.exp - e)
         b_lo, b_hi = ib.lo << (eb - e), ib.hi << (eb - e)
         for lo, hi in ((a_lo, a_hi), (b_lo, b_hi)):
-            if Interval(lo, hi, e).width > MAX_BITS:
-                raise OverflowError(f"aligning operands needs more than {MAX_BITS} bits")
+            if Interval(lo, hi, e).width > INT64_SAFE_BITS:
+                raise OverflowError(f"aligning operands needs more than {INT64_SAFE_BITS} bits")
         lo, hi = (a_lo + b_lo, a_hi + b_hi) if sign > 0 else (a_lo - b_hi, a_hi - b_lo)
         # low bits of the lower operand are wires, unless that operand is subtracted
         passthrough = eb - ia.exp if eb >= ia.exp else (ia.exp - eb if sign > 0 else 0)

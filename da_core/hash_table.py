@@ -88,7 +88,6 @@ def tally(scratch, keys, n, used) -> int:
     """Count each distinct key of keys[:n] into scratch, an empty table of at
     least 2n slots (values 0), without sorting; the filled slots go to
     used[:m] and m is returned. Reset them to EMPTY and 0 after reading."""
-    mask = len(scratch) - 1
     m = 0
     for i in range(n):
         j = _slot(scratch, keys[i])

@@ -5,8 +5,6 @@ from fractions import Fraction
 
 from .cost import bit_width
 
-MAX_BITS = 62  # widest signal the int64 interpreter carries exactly
-
 
 @dataclass(frozen=True)
 class Interval:
@@ -60,10 +58,6 @@ class Interval:
     def int_bits(self) -> int:
         """Integer bits, sign bit excluded, so that width = signed + int_bits + frac_bits."""
         return self.width - int(self.signed) + self.exp
-
-    @property
-    def is_const(self) -> bool:
-        return self.lo == self.hi
 
     def __str__(self) -> str:
         return f"[{self.lo}..{self.hi}]*2^{self.exp}"

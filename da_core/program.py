@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from quant.network import FLOAT64_EXACT_BITS
+
 from .interval import Interval
 from .quantize import quantize_codes
 
@@ -36,6 +38,9 @@ ADDER_KINDS = ("add", "neg")
 
 @dataclass(frozen=True)
 class Op:
+    """One scalar value of the program: what computes it (kind, args, params, see the table above) and
+    what it is known to be (exact interval, adder depth, LUT cost), so later stages never re-derive it."""
+
     kind: str
     args: tuple[int, ...]
     params: tuple
@@ -45,8 +50,8 @@ class Op:
 
     def to_dict(self) -> dict:
         iv = self.interval
-        return dict(kind=self.kind, args=list(self.args), params=_listed(self.params), lo=iv.lo, hi=iv.hi,
-                    exp=iv.exp, depth=self.depth, cost=self.cost)
+        return {"kind": self.kind, "args": list(self.args), "params": _listed(self.params), "lo": iv.lo,
+                "hi": iv.hi, "exp": iv.exp, "depth": self.depth, "cost": self.cost}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Op":
@@ -65,6 +70,13 @@ def _tupled(params):
 
 @dataclass(frozen=True)
 class Program:
+    """The whole computation as one flat SSA list of ops, in dependency order, plus the output values.
+
+    The one structure between the solver and everything after it: immutable and serialisable
+    (``save``/``load``), it runs exactly on integer codes (``run``) or real values (``__call__``), and
+    ``rtl_emit`` reads it without changing it.
+    """
+
     ops: tuple[Op, ...]
     outputs: tuple[int, ...]
 
@@ -101,7 +113,7 @@ class Program:
     def run(self, codes: np.ndarray) -> np.ndarray:
         """Interpret on integer input codes (n_samples, n_inputs); returns output codes (int64).
 
-        Every signal is at most 62 bits wide (the builder guarantees it), so int64 is exact.
+        Every signal is at most 62 bits wide (the builder checks INT64_SAFE_BITS), so int64 is exact.
         """
         codes = np.asarray(codes)
         if codes.ndim != 2 or codes.shape[1] != len(self.inputs):
@@ -136,20 +148,21 @@ class Program:
         if len(off_grid):
             i, j = off_grid[0]
             raise ValueError(f"input {j} of sample {i} is {values[i, j]!r}, not a multiple of 2**{exps[j]}")
-        if np.any(np.abs(codes) >= 2.0**53):
-            raise OverflowError("input codes reach 2**53: not exact in float64")
+        if np.any(np.abs(codes) >= 2.0**FLOAT64_EXACT_BITS):
+            raise OverflowError(f"input codes reach 2**{FLOAT64_EXACT_BITS}: not exact in float64")
         return codes.astype(np.int64)
 
     def output_values(self, codes: np.ndarray) -> np.ndarray:
         """Real values of output codes, exact in float64."""
         intervals = self.output_intervals
         for j, iv in enumerate(intervals):
-            if iv.width > 53:
+            if iv.width > FLOAT64_EXACT_BITS:
                 raise OverflowError(f"output {j} is {iv.width} bits wide: its values are not exact in float64")
         return codes * np.exp2(np.array([iv.exp for iv in intervals], dtype=np.float64))
 
     def to_dict(self) -> dict:
-        return dict(format="adderflow.program/1", ops=[op.to_dict() for op in self.ops], outputs=list(self.outputs))
+        return {"format": "adderflow.program/1", "ops": [op.to_dict() for op in self.ops],
+                "outputs": list(self.outputs)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Program":

@@ -8,8 +8,8 @@ round to ``f`` fractional bits (TRN floor, RND floor(x + 1/2)), wrap (WRAP);
 
 import numpy as np
 
-ROUND_MODES = ("TRN", "RND")
-OVERFLOW_MODES = ("WRAP", "SAT", "SAT_SYM")
+from quant.fixed import OVERFLOW_MODES, ROUND_MODES
+from quant.network import INT64_SAFE_BITS
 
 
 def check_modes(round_mode: str, overflow_mode: str) -> None:
@@ -35,7 +35,8 @@ def round_code(code: int, exp: int, f: int, round_mode: str) -> int:
     return (code + (1 << (drop - 1) if round_mode == "RND" else 0)) >> drop
 
 
-def quantize_codes(code: np.ndarray, exp: int, k: int, i: int, f: int, round_mode: str, overflow_mode: str) -> np.ndarray:
+def quantize_codes(code: np.ndarray, exp: int, k: int, i: int, f: int, round_mode: str,
+                   overflow_mode: str) -> np.ndarray:
     """Quantize values ``code * 2**exp`` to HGQ2's format (k, i, f); returns codes at exponent -f.
 
     Works on int64 codes of at most 62 bits (or on Python-int object arrays) without
@@ -69,7 +70,7 @@ def quantize_codes(code: np.ndarray, exp: int, k: int, i: int, f: int, round_mod
 
 def _clip_fine(code: np.ndarray, drop: int, bottom: int, top: int) -> np.ndarray:
     """Clip codes that are ``drop`` bits finer than the bounds; a bound past 62 bits clips nothing."""
-    limit = 1 << 62
+    limit = 1 << INT64_SAFE_BITS
     lo, hi = bottom << drop, top << drop
     if lo > -limit:
         code = np.maximum(code, lo)

@@ -1,10 +1,10 @@
 """The direct Verilog writer: fast on large programs, same ports as the Amaranth back end.
 
-Bit-exactness of both back ends under Verilator is in tests/sim/test_rtl_exact.py and test_ports.py.
+Bit-exactness of both back ends under Verilator is in tests/sim/test_rtl_exact.py and test_ports.py;
+the writers' speed is measured in benchmarks/emit_speed.py, not asserted here.
 """
 
 import re
-import time
 
 import pytest
 
@@ -42,10 +42,8 @@ def test_both_back_ends_give_the_same_ports(tmp_path):
         emit_program(program, tmp_path / "x", backend="vhdl")
 
 
-def test_direct_writing_is_fast_and_auto_picks_it_for_large_programs(tmp_path):
+def test_large_programs_auto_pick_the_direct_writer(tmp_path):
     program = layered(8000)
     assert program.n_adders > AUTO_DIRECT_ADDERS
-    start = time.perf_counter()
     design = emit_program(program, tmp_path, latency_cutoff=2, testbench_samples=16)
-    assert time.perf_counter() - start < 10  # about 0.3 s here; Amaranth takes tens of seconds
     assert design.report["backend"] == "direct"
