@@ -1,5 +1,6 @@
 """Fixed-point formats with HGQ2's exact semantics, and trained models read as networks of fixed-point ops."""
 
+from . import layers  # noqa: F401  (each family module registers its handlers with the registry)
 from .errors import NotCalibratedError, UnsupportedLayerError
 from .fixed import quantize
 from .network import (Concatenate, Dense, Input, LeakyRelu, Linear, Merge, Network, Node, Pool, Quantize, Quantizer,

@@ -1,6 +1,7 @@
 """Which Keras/HGQ2 classes adderflow reads, and the handler that reads each.
 
-Every layer family (``quant/layers/*.py``) registers its handlers with ``@handles``,
+Every layer family (``quant/layers/*.py``) registers its handlers with ``@handles`` when
+``quant`` is imported,
 naming the classes by import path. The reader looks a layer's exact class up here
 before it reads anything of the layer, so a class no handler claims is refused
 with the list of what is supported (the same list the README's table shows).
@@ -85,13 +86,11 @@ def markdown_table() -> str:
 
 def handlers() -> list[Handler]:
     """Every handler, by family (in FAMILIES order), then in registration order."""
-    _load_families()
     return sorted(_HANDLERS, key=lambda h: FAMILIES.index(h.family))
 
 
 def _resolved() -> dict[type, Handler]:
     if not _BY_CLASS:
-        _load_families()
         for h in _HANDLERS:
             for path in h.classes:
                 module, name = path.rsplit(".", 1)
@@ -99,5 +98,3 @@ def _resolved() -> dict[type, Handler]:
     return _BY_CLASS
 
 
-def _load_families() -> None:
-    from . import layers  # noqa: F401  (each family module registers its handlers on import)
