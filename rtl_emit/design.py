@@ -22,11 +22,9 @@ from typing import Any
 
 from da_core.program import Program
 
-from . import project
-from . import verilog_writer
-from .emit import check_name, to_verilog
+from . import amaranth_backend, project, verilog_backend
 from .pipeline import PipelinePlan, plan_pipeline
-from .ports import Interface, bus_width, element_descriptions
+from .ports import Interface, bus_width, check_name, element_descriptions
 
 FORMAT = "adderflow.design/1"
 PROGRAM_FILE = "program.json"
@@ -113,9 +111,9 @@ def emit_program(program: Program, out_dir: str | Path, name: str = "adderflow_t
         large = program.n_adders > AUTO_DIRECT_ADDERS
         backend = "direct" if large else "amaranth"
     if backend == "amaranth":
-        verilog = to_verilog(program, plan, name, interface)
+        verilog = amaranth_backend.write(program, plan, name, interface)
     elif backend == "direct":
-        verilog = verilog_writer.write_verilog(program, plan, name, interface)
+        verilog = verilog_backend.write(program, plan, name, interface)
     else:
         raise ValueError(f"backend must be 'auto', 'amaranth' or 'direct', got {backend!r}")
     if occupied:

@@ -6,6 +6,7 @@ The same layout is written to the metadata, so a testbench or a user's wrapper
 can slice the buses without knowing the program.
 """
 
+import re
 from dataclasses import dataclass
 
 from da_core.interval import Interval
@@ -29,6 +30,15 @@ def element_descriptions(intervals: list[Interval]) -> list[dict]:
     return [dict(index=j, lsb=lsb, width=iv.width, signed=iv.signed, int_bits=iv.int_bits,
                  frac_bits=iv.frac_bits, exp=iv.exp, lo=iv.lo, hi=iv.hi)
             for j, (iv, lsb) in enumerate(zip(intervals, bus_offsets(intervals)))]
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_name(name: str) -> None:
+    """Refuse a module name that is not a Verilog identifier."""
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"design name {name!r} is not a Verilog identifier (letters, digits, _; no leading digit)")
 
 
 CLOCK, RESET, ENABLE, INPUT, OUTPUT, INPUT_VALID, OUTPUT_VALID = "clk", "rst", "ce", "inp", "out", "inp_valid", "out_valid"

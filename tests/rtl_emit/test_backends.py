@@ -1,4 +1,4 @@
-"""The direct Verilog writer: fast on large programs, same ports as the Amaranth back end.
+"""The direct Verilog back end: fast on large programs, same ports as the Amaranth back end.
 
 Bit-exactness of both back ends under Verilator is in tests/sim/test_rtl_exact.py and test_ports.py;
 the writers' speed is measured in benchmarks/emit_speed.py, not asserted here.

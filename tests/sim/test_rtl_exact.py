@@ -66,7 +66,7 @@ def test_direct_writer_equals_program(program, direct_design, target, tmp_path):
         design = emit_program(program, tmp_path, name="direct_comb", backend="direct", combinational=True)
     else:
         design = direct_design
-    assert design.report["backend"] == "direct" and "adderflow (rtl_emit.verilog_writer)" in \
+    assert design.report["backend"] == "direct" and "adderflow (rtl_emit.verilog_backend)" in \
         design.verilog_path.read_text()
     verify_codes(design, random_codes(program, 4000, seed=21))
 

@@ -1,10 +1,10 @@
 """Program + pipeline plan -> Verilog text directly, for designs too large for Amaranth's netlist.
 
-Same module, ports, register placement and arithmetic as ``emit.ProgramCircuit``
-(which stays the reference: both are checked bit for bit against ``Program.run``
-in Verilator), but written as text in one pass over the program: about 1 s per
-10,000 adders, where Amaranth's bit-level netlist and the WebAssembly Yosys take
-about 15 ms per adder.
+Same module, ports, wires and register chains (``netlist``) and arithmetic as
+``amaranth_backend`` (which stays the reference: both are checked bit for bit
+against ``Program.run`` in Verilator), but written as text in one pass over the
+program: about 1 s per 10,000 adders, where Amaranth's bit-level netlist and the
+WebAssembly Yosys take about 15 ms per adder.
 
 Every wire holds its value's code, unsigned-declared; arithmetic is done modulo
 2**width on operands that are sign- or zero-extended (by their own signedness)
@@ -13,55 +13,46 @@ its interval. Comparisons extend both sides one bit past the wider and compare
 ``$signed``.
 """
 
+from itertools import pairwise
+
 from da_core.program import Op, Program
 from da_core.quantize import saturation_bounds
 
 from . import ports as P
-from .pipeline import PipelinePlan, is_constant, live_values
-from .ports import Interface, bus_offsets, bus_width
+from .netlist import Operand, output_taps, wires
+from .pipeline import PipelinePlan
+from .ports import Interface, bus_width, check_name
 
-def write_verilog(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface()) -> str:
+
+def write(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface()) -> str:
+    """The Verilog text of one module called ``name``, written directly (fast on large programs)."""
+    check_name(name)
     interface.check(plan.combinational)
     ops = program.ops
     ins, outs = program.input_intervals, program.output_intervals
-    lines, regs, chains = [], [], {}
+    lines, regs = [], []
     decl = lines.append
 
-    def operand(a: int, stage: int) -> tuple[str, int, bool] | int:
-        """A non-constant operand as (verilog name, width, signed); a constant as its integer code."""
-        if is_constant(program, a):
-            return ops[a].interval.lo
-        root = plan.root[a]
-        iv = ops[root].interval
-        return chains[root][stage - plan.stage[root]], iv.width, iv.signed
+    def operand(x: Operand) -> tuple[str, int, bool] | int:
+        """A wire as (verilog name, width, signed); a constant as its integer code."""
+        if isinstance(x, int):
+            return x
+        iv = ops[x.root].interval
+        return x.name, iv.width, iv.signed
 
-    input_lsb = bus_offsets(ins)
-    for v in live_values(program):
-        op = ops[v]
-        if is_constant(program, v) or op.kind == "shift":
-            continue
-        w = op.interval.width
-        if op.kind == "input":
-            lsb = input_lsb[op.params[0]]
-            decl(f"  wire [{w - 1}:0] v{v} = {P.INPUT}[{lsb + w - 1}:{lsb}];")
+    for wire in wires(program, plan):
+        target, w = wire.chain[0].name, wire.op.interval.width
+        if wire.input_lsb is not None:
+            decl(f"  wire [{w - 1}:0] {target} = {P.INPUT}[{wire.input_lsb + w - 1}:{wire.input_lsb}];")
         else:
-            args = [operand(a, plan.stage[v]) for a in op.args]
-            decl(f"  wire [{w - 1}:0] v{v};")
-            lines.extend(_op_lines(f"v{v}", op, args, [ops[a].interval for a in op.args]))
-        chain = [f"v{v}"]
-        for k in range(1, plan.delay[v] + 1):
-            reg = f"v{v}_d{k}"
-            decl(f"  reg [{w - 1}:0] {reg} = {w}'d0;")
-            regs.append(f"{reg} <= {chain[-1]};")
-            chain.append(reg)
-        chains[v] = chain
+            decl(f"  wire [{w - 1}:0] {target};")
+            lines.extend(_op_lines(target, wire.op, [operand(a) for a in wire.args], wire.arg_intervals))
+        for before, tap in pairwise(wire.chain):
+            decl(f"  reg [{w - 1}:0] {tap.name} = {w}'d0;")
+            regs.append(f"{tap.name} <= {before.name};")
 
-    pieces = []
-    for v, iv in zip(program.outputs, outs):
-        if iv.width == 0:
-            continue
-        pieces.append(_const(iv.lo, iv.width) if is_constant(program, v)
-                      else chains[plan.root[v]][plan.output_delay(v)])
+    pieces = [_const(x, iv.width) if isinstance(x, int) else x.name
+              for x, iv in zip(output_taps(program, plan), outs) if iv.width]
     out_width, inp_width = bus_width(outs), bus_width(ins)
     body = []
     if pieces:
@@ -98,9 +89,9 @@ def write_verilog(program: Program, plan: PipelinePlan, name: str, interface: In
         direction = "output" if port in (P.OUTPUT, P.OUTPUT_VALID) else "input"
         if width:
             port_lines.append(f"  {direction} wire {f'[{width - 1}:0] ' if port in (P.INPUT, P.OUTPUT) else ''}{port}")
-    header = [f"// {name}: written by adderflow (rtl_emit.verilog_writer). Ports, bus layout and element",
-              f"// formats: {name}.md / {name}.json. Latency {plan.latency_cycles} clock cycles, a new sample "
-              "every clock.",
+    header = [f"// {name}: written by adderflow (rtl_emit.verilog_backend). Ports, bus layout and element",
+              (f"// formats: {name}.md / {name}.json. Latency {plan.latency_cycles} clock cycles, a new sample "
+               "every clock."),
               "`default_nettype none", f"module {name} (", ",\n".join(port_lines), ");"]
     return "\n".join(header + lines + body + ["endmodule", "`default_nettype wire", ""])
 
@@ -156,7 +147,7 @@ def _op_lines(target: str, op: Op, args: list, arg_ivs) -> list[str]:
 
 
 def _quant_lines(target: str, op: Op, x, iv) -> list[str]:
-    """As ``ops._quantize``: round (add half, drop bits), then wrap or clamp."""
+    """As ``amaranth_backend._quantize``: round (add half, drop bits), then wrap or clamp."""
     k, i, f, round_mode, overflow_mode = op.params
     w, exp = op.interval.width, iv.exp
     up = max(exp + f, 0)
@@ -168,7 +159,7 @@ def _quant_lines(target: str, op: Op, x, iv) -> list[str]:
     c, wc = f"{target}_r", wt - drop
     lines.append(f"  wire [{wc - 1}:0] {c} = {t}[{wt - 1}:{drop}];")  # arithmetic shift right by drop
     if overflow_mode == "WRAP":
-        return lines + [f"  assign {target} = {_ext((c, wc, True), w)};"]
+        return [*lines, f"  assign {target} = {_ext((c, wc, True), w)};"]
     bottom, top = saturation_bounds(k, i, f, overflow_mode)
     wk = max(wc, bottom.bit_length() + 1, top.bit_length() + 1) + 1
     s = f"{target}_c"
@@ -180,7 +171,7 @@ def _quant_lines(target: str, op: Op, x, iv) -> list[str]:
 
 
 def _lut_lines(target: str, op: Op, x, iv) -> list[str]:
-    """A ROM addressed by the operand's raw code bits, as ``ops._lut``."""
+    """A ROM addressed by the operand's raw code bits, as ``amaranth_backend._lut``."""
     base, base_exp, table = op.params
     if base_exp != iv.exp:
         raise ValueError(f"lut operand at exponent {iv.exp}, table at {base_exp}")
