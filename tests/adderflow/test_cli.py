@@ -70,8 +70,10 @@ def test_wrong_verify_data_is_refused_before_solving(saved_model, tmp_path, monk
         raise AssertionError("the model was read before the --verify data was checked")
 
     monkeypatch.setattr(quant, "from_keras", no_reading)
-    path = tmp_path / ("x.npz" if isinstance(data, dict) else "x.npy")
-    np.savez(path, **data) if isinstance(data, dict) else np.save(path, data)
+    if isinstance(data, dict):
+        np.savez(path := tmp_path / "x.npz", **data)
+    else:
+        np.save(path := tmp_path / "x.npy", data)
     assert main(["convert", str(saved_model[0]), str(tmp_path / "out"), "--verify", str(path)]) == EXIT_BAD_INPUT
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
