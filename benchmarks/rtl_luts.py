@@ -66,7 +66,7 @@ def train_jsc_mlp(seed: int = 0, epochs: int = 20, beta: float = 3e-6):
 def prepare(work: Path) -> list[dict]:
     import numpy as np
 
-    from sim.digits import train_digits_mlp
+    from adderflow.digits import train_digits_mlp
 
     models = []
     model, accuracy = train_jsc_mlp()
@@ -97,7 +97,7 @@ def adderflow_rows(models: list[dict], work: Path, modes) -> list[dict]:
             seconds = time.perf_counter() - start
             y = rtl_emit.yosys_report(design)
             rows.append(dict(tool="adderflow", model=m["name"], mode=mode, latency_cycles=design.latency_cycles,
-                             adders=design.report["adders"], cost_model_luts=design.report["cost"],
+                             adders=design.report["adders"], cost_model_luts=design.report["lut_estimate"],
                              convert_seconds=round(seconds, 1), **_yosys_fields(y)))
             print(rows[-1], flush=True)
     return rows

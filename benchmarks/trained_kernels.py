@@ -14,11 +14,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rtl_luts import train_jsc_mlp  # noqa: E402
+
 import da_core  # noqa: E402
 import quant  # noqa: E402
+from adderflow.digits import train_digits_mlp  # noqa: E402
 from da_core import cmvm  # noqa: E402
-from rtl_luts import train_jsc_mlp  # noqa: E402
-from sim.digits import train_digits_mlp  # noqa: E402
 
 MODELS = {  # name: training (the demo's model, a leaner and a wider one, and the JSC-size MLP of rtl_luts.py)
     "digits_demo": partial(train_digits_mlp, hidden=(32, 16), epochs=20, beta=1e-4, batch_size=16),

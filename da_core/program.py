@@ -115,6 +115,16 @@ class Program:
 
         Every signal is at most 62 bits wide (the builder checks INT64_SAFE_BITS), so int64 is exact.
         """
+        codes = self.check_codes(codes)
+        values: list[np.ndarray | None] = [None] * len(self.ops)
+        for v, op in enumerate(self.ops):
+            values[v] = _evaluate(op, [values[a] for a in op.args], [self.ops[a].interval for a in op.args], codes)
+        n = len(codes)
+        return np.stack([np.broadcast_to(values[v], (n,)) for v in self.outputs], axis=1) if self.outputs \
+            else np.zeros((n, 0), np.int64)
+
+    def check_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Integer input codes (n_samples, n_inputs) as int64, refusing any outside its input's format."""
         codes = np.asarray(codes)
         if codes.ndim != 2 or codes.shape[1] != len(self.inputs):
             raise ValueError(f"expected codes of shape (n_samples, {len(self.inputs)}), got {codes.shape}")
@@ -122,16 +132,11 @@ class Program:
             raise TypeError(f"input codes must be integers, got {codes.dtype}")
         codes = codes.astype(np.int64)
         for port, iv in enumerate(self.input_intervals):
-            column = codes[:, port]
-            if column.size and (column.min() < iv.lo or column.max() > iv.hi):
-                raise ValueError(f"input {port} has codes outside its format {iv}: "
-                                 f"min {column.min()}, max {column.max()}")
-        values: list[np.ndarray | None] = [None] * len(self.ops)
-        for v, op in enumerate(self.ops):
-            values[v] = _evaluate(op, [values[a] for a in op.args], [self.ops[a].interval for a in op.args], codes)
-        n = len(codes)
-        return np.stack([np.broadcast_to(values[v], (n,)) for v in self.outputs], axis=1) if self.outputs \
-            else np.zeros((n, 0), np.int64)
+            bad = np.flatnonzero((codes[:, port] < iv.lo) | (codes[:, port] > iv.hi))
+            if len(bad):
+                raise ValueError(f"input {port}, sample {bad[0]}: code {codes[bad[0], port]} is outside its format "
+                                 f"{iv} (codes {iv.lo}..{iv.hi})")
+        return codes
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Interpret on real input values; returns real output values (float64, exact)."""

@@ -2,8 +2,11 @@
 
 from . import timing
 from .compile import compile_model
-from .design import DEFAULT_LATENCY_CUTOFF, Design, emit_program
+from .design import DEFAULT_NAME, Design, check_options, emit_program
+from .metadata import DesignFiles, Metadata
+from .pipeline import DEFAULT_LATENCY_CUTOFF
 from .ports import Interface
 from .yosys import yosys_report
 
-__all__ = ["Design", "emit_program", "compile_model", "DEFAULT_LATENCY_CUTOFF", "Interface", "timing", "yosys_report"]
+__all__ = ["DEFAULT_LATENCY_CUTOFF", "DEFAULT_NAME", "Design", "DesignFiles", "Interface", "Metadata", "check_options",
+           "compile_model", "emit_program", "timing", "yosys_report"]

@@ -5,12 +5,12 @@ from pathlib import Path
 import da_core
 import quant
 
-from .design import Design, check_out_dir, emit_program
-from .pipeline import check_target
+from .design import DEFAULT_NAME, Design, check_options, emit_program
+from .ports import Interface
 
 
 def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None, overwrite: bool = False,
-                  name: str = "adderflow_top", max_depth: int | None = None, *,
+                  name: str = DEFAULT_NAME, max_depth: int | None = None, *,
                   latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
                   combinational: bool = False, reset: bool = False, clock_enable: bool = False,
                   valid: bool = True, **emit_options) -> Design:
@@ -21,14 +21,13 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     target (also written to the XDC); combinational: no registers. reset / clock_enable / valid:
     the control ports (see ``rtl_emit.emit_program``, which also takes ``emit_options``).
     max_depth: adder levels allowed in each layer's CMVM (None: about the minimum).
+    Every option is checked before the model is read and solved.
     """
-    check_out_dir(Path(out_dir), overwrite)  # before the slow part, not after
-    check_target(latency_cutoff, latency_cutoff_ns, clock_period_ns, combinational)
+    targets = dict(latency_cutoff=latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
+                   clock_period_ns=clock_period_ns, combinational=combinational)
+    interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
+    check_options(Path(out_dir), name, overwrite, interface, emit_options.get("backend", "auto"), **targets)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
     program = da_core.lower(network, max_depth=max_depth)
-    if latency_cutoff is not None:  # else emit_program's default: DEFAULT_LATENCY_CUTOFF unless another target
-        emit_options["latency_cutoff"] = latency_cutoff
-    return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network,
-                        latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
-                        combinational=combinational, reset=reset, clock_enable=clock_enable, valid=valid,
-                        **emit_options)
+    return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network, reset=reset,
+                        clock_enable=clock_enable, valid=valid, **targets, **emit_options)

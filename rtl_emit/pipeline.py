@@ -3,7 +3,9 @@
 A target fixes how much logic one pipeline stage may hold:
 
 - ``latency_cutoff=N`` (adder levels): a value of adder depth ``d >= 1`` is
-  computed combinationally in stage ``(d - 1) // N``;
+  computed combinationally in stage ``(d - 1) // N``. With no target at all,
+  ``N = DEFAULT_LATENCY_CUTOFF``: ``latency_cutoff=None`` means that default
+  everywhere (``plan_pipeline``, ``emit_program``, ``compile_model``);
 - ``latency_cutoff_ns=T`` or ``clock_period_ns=P`` (``T = P -
   timing.REGISTER_OVERHEAD_NS``): ops are placed as soon as possible in program
   order, each in the latest stage of its operands, and moved to the next stage
@@ -36,6 +38,8 @@ from dataclasses import dataclass
 from da_core.program import Program
 
 from . import timing
+
+DEFAULT_LATENCY_CUTOFF = 5  # adder levels per pipeline stage: a few ns of carry chains on UltraScale+
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def is_constant(program: Program, v: int) -> bool:
 
 def check_target(latency_cutoff: int | None = None, latency_cutoff_ns: float | None = None,
                  clock_period_ns: float | None = None, combinational: bool = False) -> None:
-    """Refuse more than one register-placement target (callers check before slow work)."""
+    """Refuse more than one register-placement target, or a bad value (callers check before slow work)."""
     given = [name for name, value in (("latency_cutoff", latency_cutoff), ("latency_cutoff_ns", latency_cutoff_ns),
                                       ("clock_period_ns", clock_period_ns)) if value is not None]
     if combinational and given:
@@ -95,24 +99,29 @@ def check_target(latency_cutoff: int | None = None, latency_cutoff_ns: float | N
                          f"drop {given[0]}")
     if len(given) > 1:
         raise ValueError(f"give one register-placement target, not both {given[0]} and {given[1]}")
+    if latency_cutoff is not None and (not isinstance(latency_cutoff, int) or isinstance(latency_cutoff, bool)
+                                       or latency_cutoff < 1):
+        raise ValueError(f"latency_cutoff must be an int >= 1 (adder levels per stage), got {latency_cutoff!r}")
+    if latency_cutoff_ns is not None:
+        _check_positive("latency_cutoff_ns", latency_cutoff_ns)
+    if clock_period_ns is not None:
+        _check_positive("clock_period_ns", clock_period_ns)
+        if timing.stage_budget_ns(clock_period_ns) <= 0:
+            raise ValueError(f"clock_period_ns={clock_period_ns} leaves no time for logic: registers alone take "
+                             f"{timing.REGISTER_OVERHEAD_NS} ns (rtl_emit.timing.REGISTER_OVERHEAD_NS)")
 
 
 def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latency_cutoff_ns: float | None = None,
                   clock_period_ns: float | None = None, combinational: bool = False) -> PipelinePlan:
-    """Place registers for one target (at most one of them; none: one stage, outputs registered only)."""
+    """Place registers for one target (at most one of them; none: DEFAULT_LATENCY_CUTOFF adder levels)."""
     check_target(latency_cutoff, latency_cutoff_ns, clock_period_ns, combinational)
     ops = program.ops
     graph = _ValueGraph(program)
     delays = _op_delays(program)
     if latency_cutoff_ns is not None or clock_period_ns is not None:
         if clock_period_ns is not None:
-            _check_positive("clock_period_ns", clock_period_ns)
             budget = timing.stage_budget_ns(clock_period_ns)
-            if budget <= 0:
-                raise ValueError(f"clock_period_ns={clock_period_ns} leaves no time for logic: registers alone take "
-                                 f"{timing.REGISTER_OVERHEAD_NS} ns (rtl_emit.timing.REGISTER_OVERHEAD_NS)")
         else:
-            _check_positive("latency_cutoff_ns", latency_cutoff_ns)
             budget = float(latency_cutoff_ns)
         stage = _stages_by_delay(program, delays, budget)
         stage = _sink(graph, stage, delays, budget)
@@ -120,9 +129,7 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
         stage = (0,) * len(ops)
     else:
         if latency_cutoff is None:
-            latency_cutoff = max(program.depth, 1)
-        if not isinstance(latency_cutoff, int) or isinstance(latency_cutoff, bool) or latency_cutoff < 1:
-            raise ValueError(f"latency_cutoff must be an int >= 1 (adder levels per stage), got {latency_cutoff!r}")
+            latency_cutoff = DEFAULT_LATENCY_CUTOFF
         stage = tuple(0 if op.depth <= 0 else (op.depth - 1) // latency_cutoff for op in ops)
         levels = [op.depth - max((ops[a].depth for a in op.args), default=0) for op in ops]
         stage = _sink(graph, stage, levels, latency_cutoff)

@@ -9,6 +9,8 @@ can slice the buses without knowing the program.
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from da_core.interval import Interval
 
 
@@ -25,10 +27,24 @@ def bus_width(intervals: list[Interval]) -> int:
     return sum(iv.width for iv in intervals)
 
 
-def element_descriptions(intervals: list[Interval]) -> list[dict]:
-    """Per element: where it sits on the bus and its fixed-point format (value = code * 2**exp)."""
-    return [dict(index=j, lsb=lsb, width=iv.width, signed=iv.signed, int_bits=iv.int_bits,
-                 frac_bits=iv.frac_bits, exp=iv.exp, lo=iv.lo, hi=iv.hi)
+@dataclass(frozen=True)
+class BusElement:
+    """One element of a bus: where it sits and its fixed-point format (value = code * 2**exp)."""
+
+    index: int
+    lsb: int
+    width: int
+    signed: bool
+    int_bits: int
+    frac_bits: int
+    exp: int
+    lo: int
+    hi: int
+
+
+def bus_elements(intervals: list[Interval]) -> list[BusElement]:
+    """The elements of the bus that carries values of these intervals, element 0 lowest."""
+    return [BusElement(j, lsb, iv.width, iv.signed, iv.int_bits, iv.frac_bits, iv.exp, iv.lo, iv.hi)
             for j, (iv, lsb) in enumerate(zip(intervals, bus_offsets(intervals)))]
 
 
@@ -39,6 +55,13 @@ def check_name(name: str) -> None:
     """Refuse a module name that is not a Verilog identifier."""
     if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
         raise ValueError(f"design name {name!r} is not a Verilog identifier (letters, digits, _; no leading digit)")
+
+
+def flat_samples(arrays) -> np.ndarray:
+    """One array or a list of arrays (n_samples, *shape) -> (n_samples, total): the order of the elements on
+    a bus (each tensor flattened in C order, the tensors one after the other)."""
+    arrays = [np.asarray(a) for a in (arrays if isinstance(arrays, (list, tuple)) else [arrays])]
+    return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
 
 
 CLOCK, RESET, ENABLE, INPUT, OUTPUT, INPUT_VALID, OUTPUT_VALID = "clk", "rst", "ce", "inp", "out", "inp_valid", "out_valid"

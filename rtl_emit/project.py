@@ -8,8 +8,9 @@ import numpy as np
 
 from da_core.program import Program
 
-from . import timing
+from . import bus, timing
 from .pipeline import PipelinePlan
+from .ports import bus_elements, bus_offsets, bus_width
 
 DEFAULT_PART = "xcvu13p-flga2577-2-e"  # an UltraScale+ part common in trigger studies; pass part= to change it
 _TEMPLATES = Path(__file__).parent / "_templates"
@@ -92,7 +93,7 @@ def markdown(meta: dict) -> str:
                   + (" (edges where `ce` is low do not count)" if c["clock_enable"] else "") + ".", ""]
     lines += ["| resource | value |", "|---|---|"]
     for key, label in (("adders", "adders"), ("lut_estimate", "LUTs (cost model)"), ("ff_bits", "FFs (register bits)"),
-                       ("pipeline_stages", "pipeline stages"), ("depth", "adder depth"),
+                       ("latency_cycles", "latency, clock cycles"), ("depth", "adder depth"),
                        ("estimated_delay_ns", "longest stage, estimated ns"),
                        ("estimated_fmax_mhz", "estimated Fmax, MHz")):
         lines.append(f"| {label} | {'n/a' if r[key] is None else r[key]} |")
@@ -131,11 +132,12 @@ def write_testbench(tb_dir: Path, meta: dict, program: Program, n_samples: int, 
     codes = _random_codes(program, n_samples, seed)
     expected = program.run(codes) if n_samples else np.zeros((0, len(program.outputs)), np.int64)
     ports = meta["ports"]
+    ins, outs = program.input_intervals, program.output_intervals
     np.savez(tb_dir / "vectors.npz",
-             inp=_pack(codes, meta["inputs"], ports["inp"]["width"]),
-             out=_pack(expected, meta["outputs"], ports["out"]["width"]),
-             out_lsb=np.array([e["lsb"] for e in meta["outputs"]], np.int64),
-             out_width=np.array([e["width"] for e in meta["outputs"]], np.int64),
+             inp=bus.pack(codes, bus_elements(ins), bus_width(ins)),
+             out=bus.pack(expected, bus_elements(outs), bus_width(outs)),
+             out_lsb=np.array(bus_offsets(outs), np.int64),
+             out_width=np.array([iv.width for iv in outs], np.int64),
              latency=meta["latency_cycles"], inp_width=ports["inp"]["width"], out_width_total=ports["out"]["width"],
              clk="clk" in ports, rst="rst" in ports, ce="ce" in ports, valid="inp_valid" in ports)
     (tb_dir / "test_design.py").write_text((_TEMPLATES / "test_design.py").read_text())
@@ -155,15 +157,3 @@ def _random_codes(program: Program, n: int, seed: int) -> np.ndarray:
         cols.append(col)
     return np.stack(cols, axis=1) if cols else np.zeros((n, 0), np.int64)
 
-
-def _pack(codes: np.ndarray, elements: list[dict], width: int) -> np.ndarray:
-    """Codes -> bus words, little-endian bytes per sample (layout of ``rtl_emit.ports``)."""
-    n_bytes = max((width + 7) // 8, 1)
-    rows = []
-    for sample in codes:
-        word = 0
-        for e, code in zip(elements, sample):
-            if e["width"]:
-                word |= (int(code) & ((1 << e["width"]) - 1)) << e["lsb"]
-        rows.append(np.frombuffer(word.to_bytes(n_bytes, "little"), np.uint8))
-    return np.stack(rows) if rows else np.zeros((0, n_bytes), np.uint8)

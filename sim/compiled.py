@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import bus
-from .rtl import STAMP, checked_codes, is_built, makeflags, tail
-from .verilator import setup_verilator
+from rtl_emit import Metadata, bus, ports
+
+from .toolchain import is_built, makeflags, mark_built, setup_verilator, tail
 
 CHUNK_SAMPLES = 1_000_000  # samples per harness run: one progress step of a few seconds
 MIN_SPLIT_SAMPLES = 20_000  # fewer samples per core than this run in one process (start-up would dominate)
@@ -94,15 +94,15 @@ class CompiledModel:
 
     def __init__(self, design, build: bool = True):
         self.design = design
-        self.meta = design.metadata
-        self.build_dir = Path(design.out_dir) / self.meta["files"].get("model_build", "model_build")
-        self.binary = self.build_dir / f"{self.meta['name']}_model"
+        self.meta = Metadata.load(design.metadata_path)
+        self.build_dir = Path(design.out_dir) / self.meta.files.model_build
+        self.binary = self.build_dir / f"{self.meta.name}_model"
         self.last_samples_per_second = None
         if build:
             self.build()
 
     def __repr__(self) -> str:
-        return f"CompiledModel({self.meta['name']!r}, latency {self.meta['latency_cycles']} cycles, {self.binary})"
+        return f"CompiledModel({self.meta.name!r}, latency {self.meta.latency_cycles} cycles, {self.binary})"
 
     def build(self) -> Path:
         """Compile the harness unless an up-to-date build exists; returns the executable."""
@@ -121,27 +121,30 @@ class CompiledModel:
                    # small C++ functions at -O1: a large design compiles in seconds, not minutes
                    "-CFLAGS", "-O1", "--output-split-cfuncs", "500",
                    "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-WIDTH",
-                   "--top-module", self.meta["name"], "--Mdir", str(obj.resolve()), "-o", str(self.binary.resolve()),
+                   "--top-module", self.meta.name, "--Mdir", str(obj.resolve()), "-o", str(self.binary.resolve()),
                    str(verilog.resolve()), str(harness.resolve())]
         log = self.build_dir / "build.log"
         with log.open("w") as out:
             result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=self.build_dir)
         if result.returncode or not self.binary.is_file():
             raise RuntimeError(f"building the compiled model of {verilog} failed; log: {log}\n{tail(log, 30)}")
-        (self.build_dir / STAMP).write_text(digest)
+        mark_built(self.build_dir, digest)
         return self.binary
 
     def __call__(self, codes: np.ndarray) -> np.ndarray:
         """Output codes (n_samples, n_outputs) int64 of the RTL on input codes (n_samples, n_inputs)."""
+        return self.stream(self.design.program.check_codes(codes))
+
+    def stream(self, codes: np.ndarray) -> np.ndarray:
+        """``self(codes)`` on codes that ``Program.check_codes`` has already passed (int64)."""
         meta = self.meta
-        codes = checked_codes(codes, meta["inputs"])
         n = len(codes)
-        if meta["ports"]["out"]["width"] == 0 or n == 0:
-            return np.zeros((n, len(meta["outputs"])), np.int64)
+        if meta.out_width == 0 or n == 0:
+            return np.zeros((n, len(meta.outputs)), np.int64)
         start = time.perf_counter()
         binary = self.build()
-        words = bus.pack(codes, meta["inputs"], meta["ports"]["inp"]["width"])
-        out_bytes = bus.n_bytes(meta["ports"]["out"]["width"])
+        words = bus.pack(codes, meta.inputs, meta.inp_width)
+        out_bytes = bus.n_bytes(meta.out_width)
         # samples are independent: large runs are split over the cores, one harness process per chunk
         workers = max(1, min(n_cores(), n // MIN_SPLIT_SAMPLES))
         size = min(CHUNK_SAMPLES, -(-n // workers))
@@ -150,7 +153,7 @@ class CompiledModel:
             chunks = pool.map(lambda i: self._stream(binary, words[i:i + size], out_bytes), starts)
             out_words = np.concatenate(list(tqdm(chunks, total=len(starts), desc="simulating", unit="chunk",
                                                  disable=True if len(starts) < 2 else None)))
-        result = bus.unpack(out_words, meta["outputs"])
+        result = bus.unpack(out_words, meta.outputs)
         self.last_samples_per_second = n / (time.perf_counter() - start)
         return result
 
@@ -160,18 +163,16 @@ class CompiledModel:
         with tempfile.TemporaryDirectory(prefix="adderflow_model_") as tmp:
             inp, out = Path(tmp) / "inp.bin", Path(tmp) / "out.bin"
             inp.write_bytes(np.ascontiguousarray(words).tobytes())
-            result = subprocess.run([str(binary), str(inp), str(out), str(n), str(meta["latency_cycles"])],
+            result = subprocess.run([str(binary), str(inp), str(out), str(n), str(meta.latency_cycles)],
                                     capture_output=True, text=True)
             if result.returncode:
-                raise RuntimeError(f"the compiled model of {meta['name']} failed: {result.stderr[-2000:]}")
+                raise RuntimeError(f"the compiled model of {meta.name} failed: {result.stderr[-2000:]}")
             return np.fromfile(out, np.uint8).reshape(n, out_bytes)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Real output values (float64, exact) of the RTL on input values on the program's input grid,
         or on raw model inputs when the design carries its network (its input quantizers apply)."""
-        from .verify import design_codes
-
-        return self.design.program.output_values(self(design_codes(self.design, x)))
+        return self.design.program.output_values(self.stream(self.design.input_codes(x)))
 
 
 def n_cores() -> int:
@@ -179,14 +180,11 @@ def n_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _harness_source(meta: dict) -> str:
-    ports = meta["ports"]
-    init = ["    top.clk = 0;"] if "clk" in ports else []
-    init += ["    top.rst = 0;"] if "rst" in ports else []
-    init += ["    top.ce = 1;"] if "ce" in ports else []
-    init += ["    top.inp_valid = 1;"] if "inp_valid" in ports else []
-    put = "        if (c < n) put(top.inp, &in[c * ib], ib);" if ports["inp"]["width"] else ""
-    return (_HARNESS.replace("@NAME@", meta["name"]).replace("@IN_BYTES@", str(bus.n_bytes(ports["inp"]["width"])))
-            .replace("@OUT_BYTES@", str(bus.n_bytes(ports["out"]["width"])))
-            .replace("@INIT@", "\n".join(init)).replace("@HAS_CLK@", str(int("clk" in ports)))
+def _harness_source(meta: Metadata) -> str:
+    levels = {ports.CLOCK: 0, ports.RESET: 0, ports.ENABLE: 1, ports.INPUT_VALID: 1}  # the control ports held
+    init = [f"    top.{port} = {level};" for port, level in levels.items() if port in meta.ports]
+    put = "        if (c < n) put(top.inp, &in[c * ib], ib);" if meta.inp_width else ""
+    return (_HARNESS.replace("@NAME@", meta.name).replace("@IN_BYTES@", str(bus.n_bytes(meta.inp_width)))
+            .replace("@OUT_BYTES@", str(bus.n_bytes(meta.out_width)))
+            .replace("@INIT@", "\n".join(init)).replace("@HAS_CLK@", str(int(ports.CLOCK in meta.ports)))
             .replace("@PUT@", put))

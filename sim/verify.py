@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rtl import run_rtl
+from rtl_emit.ports import flat_samples
+
+from .rtl import simulate
 
 
 class MismatchError(AssertionError):
@@ -50,37 +52,23 @@ def verify(design, x, reference=None) -> VerifyResult:
     sample like the network's outputs); the RTL must equal the program.
     """
     start = time.perf_counter()
-    codes = design_codes(design, x)
-    expected = design.program.run(codes)
+    codes = design.input_codes(x)
+    expected = design.program.run(codes)  # checks the codes, once
     references = [] if reference is None else [("given reference", reference)]
     if design.network is not None:
         references.append(("reference", design.network.predict(x)))
     for label, ref in references:
-        _compare(f"{label} vs program", _flat(ref).astype(np.float64), design.program.output_values(expected))
-    _compare("program vs RTL", expected, run_rtl(design, codes))
+        _compare(f"{label} vs program", flat_samples(ref).astype(np.float64), design.program.output_values(expected))
+    _compare("program vs RTL", expected, simulate(design, codes))
     return VerifyResult(len(codes), expected.shape[1], design.latency_cycles, time.perf_counter() - start)
 
 
 def verify_codes(design, codes: np.ndarray) -> VerifyResult:
     """Check the RTL against the program on integer input codes (n_samples, n_inputs)."""
     start = time.perf_counter()
-    codes = np.asarray(codes)
-    expected = design.program.run(codes)
-    _compare("program vs RTL", expected, run_rtl(design, codes))
+    expected = design.program.run(codes)  # checks the codes, once
+    _compare("program vs RTL", expected, simulate(design, np.asarray(codes, np.int64)))
     return VerifyResult(len(codes), expected.shape[1], design.latency_cycles, time.perf_counter() - start)
-
-
-def _flat(arrays) -> np.ndarray:
-    """One array or a list of arrays (n_samples, *shape) -> (n_samples, total), each flattened in C order."""
-    arrays = [np.asarray(a) for a in (arrays if isinstance(arrays, (list, tuple)) else [arrays])]
-    return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
-
-
-def design_codes(design, x) -> np.ndarray:
-    """Integer input codes of ``x``: raw model inputs through the design's network's quantizers, or, for
-    a design without a network, values already on the program's input grid."""
-    values = _flat(design.network.quantize_inputs(x)) if design.network is not None else np.asarray(x)
-    return design.program.input_codes(values)
 
 
 def _compare(pair: str, left: np.ndarray, right: np.ndarray) -> None:

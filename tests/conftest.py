@@ -1,15 +1,13 @@
-import os
+import numpy as np
+import pytest
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import adderflow  # noqa: F401  (selects Keras's JAX backend before any test imports Keras)
 
 
 @pytest.fixture(scope="session")
 def digits():
     """A calibrated 64-32-16-10 QDense MLP on digits, and its train/test inputs."""
-    from sim.digits import train_digits_mlp
+    from adderflow.digits import train_digits_mlp
 
     model, x_train, x_test, y_test = train_digits_mlp(epochs=8, beta=1e-4)
     return model, x_train, x_test, y_test

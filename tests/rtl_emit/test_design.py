@@ -33,8 +33,8 @@ def test_files_metadata_and_reload(tmp_path):
     assert meta["ports"]["inp"]["width"] == 12
     assert [(e["lsb"], e["width"]) for e in meta["outputs"]] == [(0, 6), (6, 4)]
     assert meta["report"] == design.report
-    assert design.report["adders"] == program.n_adders and design.report["cost"] == program.cost
-    assert design.report["pipeline_stages"] == 2 and design.report["ff_bits"] > 0
+    assert design.report["adders"] == program.n_adders and design.report["lut_estimate"] == program.cost
+    assert design.report["latency_cycles"] == 2 and design.report["ff_bits"] > 0
     loaded = Design.load(tmp_path / "out")
     assert loaded.program == program and loaded.latency_cycles == 2 and loaded.verilog_path == design.verilog_path
     assert "tiny" in repr(loaded) and "latency 2 cycles" in repr(loaded)

@@ -27,7 +27,7 @@ def _calibrate(model, xs):
 
 
 def _digits_images():
-    from sim.digits import load_digits_split
+    from adderflow.digits import load_digits_split
 
     x_train, x_test, y_train, _ = load_digits_split()
     return x_train.reshape(-1, 8, 8, 1), x_test.reshape(-1, 8, 8, 1), y_train

@@ -47,7 +47,7 @@ def test_a_wrong_reference_is_caught_with_its_sample(digits_design, many_inputs,
 def test_report_counts_what_the_program_holds(digits_design):
     report = digits_design.report
     assert report["adders"] == digits_design.program.n_adders > 0
-    assert report["cost"] == digits_design.program.cost
+    assert report["lut_estimate"] == digits_design.program.cost
     assert report["ff_bits"] > 0
 
 

@@ -12,7 +12,7 @@ import da_core
 import quant
 import rtl_emit
 import sim
-from sim.verify import _flat
+from rtl_emit.ports import flat_samples
 
 LAYERS_COVERED = {
     "conv_net": {"QConv2D", "QMaxPooling2D", "QBatchNormalization", "Flatten", "QDense"},
@@ -37,9 +37,9 @@ def test_layers_bit_exact_from_keras_to_verilog(trained, tmp_path):
     hgq2 = model.predict(x, batch_size=4096, verbose=0)
     net = quant.from_keras(model)
     reference = net.predict(x)
-    n = len(_flat(reference))
+    n = len(flat_samples(reference))
     assert n >= N_SAMPLES >= 10_000
-    bad = np.argwhere(_flat(reference) != _flat(hgq2))
+    bad = np.argwhere(flat_samples(reference) != flat_samples(hgq2))
     assert bad.size == 0, f"{name}: reference != HGQ2 at sample/output {bad[0]}"
     if name == "zoo_1d":  # two inputs, two outputs: lists in, a list out, ports concatenated in order
         assert isinstance(reference, list) and [r.shape[1:] for r in reference] == [(3,), (2,)]

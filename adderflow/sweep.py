@@ -7,7 +7,6 @@ paths, so every worker loads its own copy.
 
 import hashlib
 import multiprocessing
-import os
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -15,9 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .compiled import n_cores
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from sim.compiled import n_cores
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def _convert(job: _Job) -> Candidate:
     if job.x is not None and job.y is not None:
         accuracy = float(np.mean(np.argmax(network.predict(job.x), axis=-1) == job.y))
     return Candidate(job.model, job.latency_cutoff, job.out_dir, accuracy, design.report["adders"],
-                     design.report["cost"], design.report["ff_bits"], design.latency_cycles,
+                     design.report["lut_estimate"], design.report["ff_bits"], design.latency_cycles,
                      hashlib.sha256(design.verilog_path.read_bytes()).hexdigest())
 
 

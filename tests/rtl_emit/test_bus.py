@@ -3,8 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from da_core.interval import Interval
-from rtl_emit.ports import bus_width, element_descriptions
-from sim.bus import pack, unpack
+from rtl_emit.bus import pack, unpack
+from rtl_emit.ports import bus_elements, bus_width
 
 
 @st.composite
@@ -24,7 +24,7 @@ def intervals_and_codes(draw):
 @given(intervals_and_codes())
 def test_unpack_inverts_pack(case):
     ivs, codes = case
-    elements = element_descriptions(ivs)
+    elements = bus_elements(ivs)
     words = pack(codes, elements, bus_width(ivs))
     assert words.shape == (len(codes), max((bus_width(ivs) + 7) // 8, 1))
     assert np.array_equal(unpack(words, elements), codes)
@@ -32,5 +32,5 @@ def test_unpack_inverts_pack(case):
 
 def test_element_zero_takes_the_low_bits():
     ivs = [Interval(-2, 1, 0), Interval(0, 7, 0)]  # 2 bits signed, then 3 bits unsigned
-    words = pack(np.array([[-1, 5]]), element_descriptions(ivs), 5)
+    words = pack(np.array([[-1, 5]]), bus_elements(ivs), 5)
     assert int.from_bytes(words[0].tobytes(), "little") == 0b101_11

@@ -1,11 +1,8 @@
 """The `adderflow` command line. Exit codes: 0 success, 1 verification mismatch, 2 bad input or usage."""
 
 import argparse
-import os
 import sys
 from pathlib import Path
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
@@ -31,10 +28,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="raw model inputs to check the Verilog on, sample by sample, in Verilator "
                               "(.npz with one array per input, in order, for several inputs)")
     convert.add_argument("--report", action="store_true", help="print the full resource report")
-    convert.add_argument("--latency-cutoff", type=int, default=None, metavar="LEVELS",
-                         help="adder levels per pipeline stage (default: 5)")
     convert.add_argument("--overwrite", action="store_true", help="replace an earlier adderflow design in OUT_DIR")
     target = convert.add_mutually_exclusive_group()
+    target.add_argument("--latency-cutoff", type=int, default=None, metavar="LEVELS",
+                        help="adder levels per pipeline stage (default: 5)")
     target.add_argument("--clock-period-ns", "--clock-period", type=float, default=None, metavar="NS",
                         help="place registers for this clock period (estimated delays; also the XDC's clock)")
     target.add_argument("--latency-cutoff-ns", type=float, default=None, metavar="NS",
@@ -53,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    import sim
+
     try:
         if args.command == "demo":
             from .demo import run_demo
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             import rtl_emit
 
             _print_report(rtl_emit.Design.load(args.out_dir))
-    except AssertionError as error:  # a bit-exactness check failed
+    except sim.MismatchError as error:  # a bit-exactness check failed
         print(f"adderflow: MISMATCH: {error}", file=sys.stderr)
         return EXIT_MISMATCH
     except (ValueError, TypeError, OSError, NotImplementedError, RuntimeError) as error:
@@ -74,22 +73,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _convert(args) -> None:
-    import numpy as np
-
     import rtl_emit
     import sim
 
     if not args.model.is_file():
         raise FileNotFoundError(f"no model file at {args.model}")
+    targets = dict(latency_cutoff=args.latency_cutoff, latency_cutoff_ns=args.latency_cutoff_ns,
+                   clock_period_ns=args.clock_period_ns, combinational=args.combinational)
+    interface = rtl_emit.Interface(reset=args.reset, clock_enable=args.clock_enable, valid=not args.no_valid)
+    rtl_emit.check_options(args.out_dir, rtl_emit.DEFAULT_NAME, args.overwrite, interface,
+                           overwrite_hint="pass --overwrite", **targets)
     data = _load_inputs(args.verify) if args.verify else None
     import hgq  # noqa: F401  (registers HGQ2's layers for loading)
     import keras
 
-    model = keras.models.load_model(args.model, compile=False)
-    design = rtl_emit.compile_model(model, args.out_dir, latency_cutoff=args.latency_cutoff, overwrite=args.overwrite,
-                                    latency_cutoff_ns=args.latency_cutoff_ns, clock_period_ns=args.clock_period_ns,
-                                    combinational=args.combinational, reset=args.reset,
-                                    clock_enable=args.clock_enable, valid=not args.no_valid, yosys=args.yosys)
+    model = keras.models.load_model(args.model, compile=False)  # fast; reading and solving it is the slow part
+    if data is not None:
+        _check_inputs(data, model)
+    design = rtl_emit.compile_model(model, args.out_dir, overwrite=args.overwrite, reset=args.reset,
+                                    clock_enable=args.clock_enable, valid=not args.no_valid, yosys=args.yosys,
+                                    **targets)
     print(design)
     print(f"Verilog: {design.verilog_path}\nmetadata: {design.metadata_path} (ports: {design.path('markdown')})")
     if args.report or args.yosys:
@@ -110,6 +113,21 @@ def _load_inputs(path: Path):
         return data
     arrays = [data[key] for key in data.files]
     return arrays[0] if len(arrays) == 1 else arrays
+
+
+def _check_inputs(data, model) -> None:
+    """Refuse --verify data that does not fit the model's inputs before the model is solved."""
+    arrays = data if isinstance(data, list) else [data]
+    shapes = [tuple(t.shape) for t in model.inputs]
+    if len(arrays) != len(shapes):
+        raise ValueError(f"--verify holds {len(arrays)} arrays, but the model takes {len(shapes)} inputs "
+                         f"(give an .npz with one array per input, in order)")
+    for k, (array, shape) in enumerate(zip(arrays, shapes)):
+        fits = array.ndim == len(shape) and all(d is None or d == n for d, n in zip(shape[1:], array.shape[1:]))
+        if not fits or len(array) != len(arrays[0]):
+            wanted = ", ".join("n_samples" if d is None else str(d) for d in shape)
+            raise ValueError(f"--verify array {k} has shape {array.shape}; model input {k} takes ({wanted})"
+                             + (f" and {len(arrays[0])} samples like array 0" if fits else ""))
 
 
 def _print_report(design) -> None:

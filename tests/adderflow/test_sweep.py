@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from sim.sweep import Candidate, pareto_front, sweep
+from adderflow.sweep import Candidate, pareto_front, sweep
 
 
 @pytest.fixture(scope="module")
 def two_models(digits, tmp_path_factory):
-    from sim.digits import train_digits_mlp
+    from adderflow.digits import train_digits_mlp
 
     folder = tmp_path_factory.mktemp("models")
     digits[0].save(folder / "wide.keras")

@@ -1,10 +1,6 @@
 """The bundled default: a small HGQ2 MLP trained on scikit-learn's 8x8 digits (offline data)."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def load_digits_split(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

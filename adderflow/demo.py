@@ -18,21 +18,18 @@ def run_demo(out_dir: str | Path = "adderflow-demo", epochs: int = 20, beta: flo
     started = time.perf_counter()
     print(f"[1/4] training a 64-32-16-10 HGQ2 MLP on scikit-learn's 8x8 digits ({epochs} epochs) ...", flush=True)
     model, _, x_test, y_test = train_digits_mlp(epochs=epochs, beta=beta, batch_size=16)
-    print("[2/4] reading the model and checking the NumPy reference against HGQ2 ...", flush=True)
+    print("[2/4] reading the model into the fixed-point NumPy reference ...", flush=True)
     network = quant.from_keras(model)
     reference = network.predict(x_test)
-    keras_out = model.predict(x_test, verbose=0)
-    if not np.array_equal(reference, keras_out):
-        raise AssertionError("the fixed-point reference differs from HGQ2's own forward pass")
     print(f"[3/4] solving and emitting Verilog into {out_dir}/ ...", flush=True)
     design = rtl_emit.compile_model(network, out_dir, latency_cutoff=latency_cutoff, overwrite=True,
                                     name="digits_mlp")
     print(f"[4/4] verifying in Verilator on the whole test set ({len(x_test)} samples) ...", flush=True)
-    result = sim.verify(design, x_test)
+    result = sim.verify(design, x_test, reference=model.predict(x_test, verbose=0))  # HGQ2's own forward pass
     summary = dict(
         accuracy=float(np.mean(np.argmax(reference, axis=1) == y_test)),
         samples_verified=len(x_test), mismatches=0,
-        adders=design.report["adders"], lut_estimate=design.report["cost"], ff_bits=design.report["ff_bits"],
+        adders=design.report["adders"], lut_estimate=design.report["lut_estimate"], ff_bits=design.report["ff_bits"],
         latency_cycles=design.latency_cycles, verilog=str(design.verilog_path), seconds=time.perf_counter() - started,
         sim_samples_per_second=result.samples_per_second,
     )
