@@ -13,7 +13,8 @@ constant matrix at every position: ``emit_cmvm`` solves each distinct
 
 import numpy as np
 from tqdm.auto import tqdm
-from quant import Concatenate, Dense, LeakyRelu, Linear, Merge, Network, Pool, Quantize, Relu, Reshape, Table
+from quant import (Clip, Concatenate, Dense, Gather, LeakyRelu, Linear, Merge, Network, Pool, Quantize, Relu, Reshape,
+                   Table)
 from quant.network import to_codes
 
 from .builder import ProgramBuilder
@@ -139,5 +140,21 @@ def _concatenate(builder: ProgramBuilder, op: Concatenate, *xs: np.ndarray, max_
     return np.concatenate(xs, axis=op.axis)
 
 
+# ---- issue 11: layouts and constant bounds of Keras ops ------------------------------------------------------
+def _gather(builder: ProgramBuilder, op: Gather, *xs: np.ndarray, max_depth: int | None) -> np.ndarray:
+    """An index shuffle: free wiring; -1 is the constant zero."""
+    flat = np.concatenate([x.reshape(-1) for x in xs])
+    return np.where(op.index >= 0, flat[np.maximum(op.index, 0)], builder.const(0)).reshape(op.out_shape)
+
+
+def _clip(builder: ProgramBuilder, op: Clip, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+    out = []
+    for v, lo, hi in zip(x.reshape(-1).tolist(), op.lo.reshape(-1).tolist(), op.hi.reshape(-1).tolist()):
+        v = v if lo == -np.inf else builder.maximum(v, builder.const(lo))
+        out.append(v if hi == np.inf else builder.minimum(v, builder.const(hi)))
+    return np.array(out, dtype=np.int64).reshape(x.shape)
+
+
 _LOWERINGS = {Dense: _dense, Linear: _linear, Relu: _relu, LeakyRelu: _leaky_relu, Quantize: _quantize,
-              Table: _table, Merge: _merge, Pool: _pool, Reshape: _reshape, Concatenate: _concatenate}
+              Table: _table, Merge: _merge, Pool: _pool, Reshape: _reshape, Concatenate: _concatenate,
+              Gather: _gather, Clip: _clip}

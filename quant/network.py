@@ -8,7 +8,12 @@ The op set is small on purpose: ``Dense`` and ``Linear`` (one dyadic matrix at
 many positions: dense, einsum, convolution, batch normalization), elementwise
 ``Relu``, ``LeakyRelu``, ``Quantize``, ``Table`` (lookup tables) and ``Merge``
 (add, sub, max, min), ``Pool`` (max or power-of-two average over windows), and
-the layout ops ``Reshape`` and ``Concatenate``.
+the layout ops ``Reshape`` and ``Concatenate``; ``Gather`` (any layout: slicing,
+transposes, padding, repeats) and ``Clip`` (bounds by constants) serve Keras ops.
+Reductions and arithmetic with constants are ``Linear``.
+
+Where HGQ2 leaves a value unquantized, its float32 forward pass is what the model
+computes: ``Network.forward`` refuses any value float32 cannot hold exactly.
 """
 
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ import numpy as np
 from .fixed import quantize
 
 FLOAT64_EXACT_BITS = 53
+FLOAT32_EXACT_BITS = 24
 INT64_SAFE_BITS = 62
 
 
@@ -201,6 +207,35 @@ class Concatenate:
         return np.concatenate(xs, axis=self.axis + 1)
 
 
+# ---- ops of Keras ops and layout layers ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Gather:
+    """``y.flat[j] = xs.flat[index[j]]`` over the inputs flattened and joined (first input first); -1 = zero.
+
+    One op for every layout: slicing, transposes, padding, cropping, repeats, stacks, splits, broadcasts.
+    """
+
+    index: np.ndarray
+    out_shape: tuple[int, ...]
+
+    def __call__(self, *xs: np.ndarray) -> np.ndarray:
+        n = len(xs[0])
+        flat = np.concatenate([x.reshape(n, -1) for x in xs], axis=1)
+        out = np.where(self.index >= 0, flat[:, np.maximum(self.index, 0)], 0.0)
+        return out.reshape(n, *self.out_shape)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """``min(max(x, lo), hi)`` with constant bounds per element (arrays of the feature shape; +-inf = none)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.minimum(np.maximum(x, self.lo), self.hi)
+
+
 def _exact_sum(xs: list[np.ndarray]) -> np.ndarray:
     codes = [to_codes(x) for x in xs]
     exp = min(e for _, e in codes)
@@ -215,7 +250,7 @@ class Node:
     """One op applied to named tensors; ``source`` names the Keras layer it came from."""
 
     name: str
-    op: "Dense | Linear | Relu | LeakyRelu | Quantize | Table | Merge | Pool | Reshape | Concatenate"
+    op: "Dense | Linear | Relu | LeakyRelu | Quantize | Table | Merge | Pool | Reshape | Concatenate | Gather | Clip"
     inputs: tuple[str, ...]
     source: str = ""
 
@@ -252,7 +287,11 @@ class Network:
         """Evaluate on already-quantized inputs."""
         values = {spec.name: a for spec, a in zip(self.inputs, quantized)}
         for node in self.nodes:
-            values[node.name] = node.op(*(values[n] for n in node.inputs))
+            values[node.name] = value = node.op(*(values[n] for n in node.inputs))
+            if not np.array_equal(value.astype(np.float32), value):
+                raise OverflowError(f"{node.source or node.name}: a value needs more than float32's "
+                                    f"{FLOAT32_EXACT_BITS} significant bits; HGQ2's float32 forward pass rounds it, "
+                                    "so no exact reference exists (quantize it to fewer bits first)")
         return [values[n] for n in self.outputs]
 
     def predict(self, x) -> np.ndarray | list[np.ndarray]:

@@ -57,10 +57,11 @@ class Reader:
         for layer in self.operations:
             call = self._call(layer)
             out = self._layer(layer, [self.names[id(t)] for t in call.input_tensors], call)
-            outs = call.output_tensors
-            if len(outs) != 1:
-                raise UnsupportedLayerError(f"{where(layer)} has {len(outs)} outputs; supported: one output per layer")
-            self._bind(outs[0], out, tensor_shape(outs[0]))
+            names = [out] if isinstance(out, str) else list(out)  # a handler returns one name per output
+            if len(names) != len(call.output_tensors):
+                raise AssertionError(f"{where(layer)}: read {len(names)} outputs, Keras has {len(call.output_tensors)}")
+            for tensor, name in zip(call.output_tensors, names):
+                self._bind(tensor, name, tensor_shape(tensor))
         outputs = tuple(self.names[id(t)] for t in self.graph.outputs)
         network = Network(tuple(inputs), tuple(self.nodes), outputs)
         _check_calibrated(self.model, network)

@@ -9,7 +9,7 @@ from ..registry import handles
 from .activation import check_activation, post_activation
 
 
-@handles("convolution", "hgq.layers.QConv1D", "hgq.layers.QConv2D",
+@handles("convolution", "hgq.layers.QConv1D", "hgq.layers.QConv2D", "hgq.layers.QConv3D",
          limits="`channels_last`, `groups=1`, dilation 1, padding 'valid' or 'same', any strides")
 def conv(reader, layer, x: str, call) -> str:
     check_activation(layer)

@@ -7,8 +7,8 @@ from ..geometry import channels_last, window_geometry
 from ..network import Pool
 from ..registry import handles
 
-_POOLS = [f"hgq.layers.Q{kind}Pool{d}D" for kind in ("Max", "Avg") for d in (1, 2)]
-_GLOBAL_POOLS = [f"hgq.layers.QGlobal{kind}Pool{d}D" for kind in ("Max", "Avg") for d in (1, 2)]
+_POOLS = [f"hgq.layers.Q{kind}Pool{d}D" for kind in ("Max", "Avg") for d in (1, 2, 3)]
+_GLOBAL_POOLS = [f"hgq.layers.QGlobal{kind}Pool{d}D" for kind in ("Max", "Avg") for d in (1, 2, 3)]
 _AVERAGE_LIMIT = "averages: every window must hold the same power-of-two number of elements"
 
 
