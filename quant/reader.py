@@ -57,10 +57,12 @@ class Reader:
         for layer in self.operations:
             call = self._call(layer)
             out = self._layer(layer, [self.names[id(t)] for t in call.input_tensors], call)
+            names = out if isinstance(out, tuple) else (out,)  # a recurrent layer with return_state: two
             outs = call.output_tensors
-            if len(outs) != 1:
+            if len(outs) != len(names):
                 raise UnsupportedLayerError(f"{where(layer)} has {len(outs)} outputs; supported: one output per layer")
-            self._bind(outs[0], out, tensor_shape(outs[0]))
+            for t, name in zip(outs, names):
+                self._bind(t, name, tensor_shape(t))
         outputs = tuple(self.names[id(t)] for t in self.graph.outputs)
         network = Network(tuple(inputs), tuple(self.nodes), outputs)
         _check_calibrated(self.model, network)

@@ -17,11 +17,11 @@ from .errors import UnsupportedLayerError, where
 class Handler:
     """Reads one kind of layer into network nodes.
 
-    ``read(reader, layer, inputs, call) -> output tensor name``. With ``quantized_io`` the reader
-    applies the layer's input quantizers (``enable_iq``) to ``inputs`` first and its output quantizer
-    (``enable_oq``) after. ``ports``: how a model input read by this layer is quantized, for the port
-    formats: "iq" (the layer's input quantizer), "self" (the layer is a quantizer), "through" (a layout
-    layer: look at its readers) or "none" (the layer reads raw values).
+    ``read(reader, layer, inputs, call) -> output tensor name`` (a tuple of names for several outputs).
+    With ``quantized_io`` the reader applies the layer's input quantizers (``enable_iq``) to ``inputs``
+    first and its output quantizer (``enable_oq``) after. ``ports``: how a model input read by this layer
+    is quantized, for the port formats: "iq" (the layer's input quantizer), "self" (the layer is a
+    quantizer), "through" (a layout layer: look at its readers) or "none" (the layer reads raw values).
     """
 
     family: str
@@ -33,6 +33,7 @@ class Handler:
 
 
 FAMILIES = ("dense and einsum", "convolution", "pooling", "merges", "activations and tables", "quantizers", "wiring")
+FAMILIES += ("recurrent and spiking",)
 _HANDLERS: list[Handler] = []
 _BY_CLASS: dict[type, Handler] = {}
 
