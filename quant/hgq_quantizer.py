@@ -39,10 +39,17 @@ def read_quantizer(q, layer) -> Quantizer:
 
 
 def input_quantizer(layer, j: int = 0) -> Quantizer | None:
-    """The quantizer an HGQ2 layer applies to its j-th input, or None with ``enable_iq=False``."""
-    if not layer.enable_iq:
+    """The quantizer an HGQ2 layer applies to its j-th input, or None with ``enable_iq=False``.
+
+    A recurrent layer's quantizer lives in its cell, which applies it at every time step.
+    """
+    holder = getattr(layer, "cell", layer)
+    if holder is not layer and j:
+        raise UnsupportedLayerError(f"{where(layer)} reads a second tensor (an initial state or a mask); supported: "
+                                    "one input sequence, zero initial state, no mask")
+    if not holder.enable_iq:
         return None
-    return read_quantizer(layer.iq[j] if is_multi_input(layer) else layer.iq, layer)
+    return read_quantizer(holder.iq[j] if is_multi_input(holder) else holder.iq, layer)
 
 
 def is_multi_input(layer) -> bool:

@@ -18,12 +18,11 @@ from .errors import UnsupportedLayerError, where
 class Handler:
     """Reads one kind of layer into network nodes.
 
-    ``read(reader, layer, inputs, call) -> output tensor name`` (a list of names for a layer with several
-    outputs). With ``quantized_io`` the reader
-    applies the layer's input quantizers (``enable_iq``) to ``inputs`` first and its output quantizer
-    (``enable_oq``) after. ``ports``: how a model input read by this layer is quantized, for the port
-    formats: "iq" (the layer's input quantizer), "self" (the layer is a quantizer), "through" (a layout
-    layer: look at its readers) or "none" (the layer reads raw values).
+    ``read(reader, layer, inputs, call) -> output tensor name`` (a list or tuple of names for several outputs).
+    With ``quantized_io`` the reader applies the layer's input quantizers (``enable_iq``) to ``inputs``
+    first and its output quantizer (``enable_oq``) after. ``ports``: how a model input read by this layer
+    is quantized, for the port formats: "iq" (the layer's input quantizer), "self" (the layer is a
+    quantizer), "through" (a layout layer: look at its readers) or "none" (the layer reads raw values).
     """
 
     family: str
@@ -34,9 +33,8 @@ class Handler:
     ports: str = "iq"
 
 
-FAMILIES = ("dense and einsum", "convolution", "pooling", "merges", "activations and tables", "quantizers", "wiring",
-            # issue 11: reductions and Keras ops
-            "reductions", "keras ops")
+FAMILIES = ("dense and einsum", "convolution", "pooling", "merges", "reductions", "activations and tables",
+            "recurrent and spiking", "quantizers", "wiring", "keras ops")
 _HANDLERS: list[Handler] = []
 _BY_CLASS: dict[type, Handler] = {}
 

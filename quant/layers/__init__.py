@@ -1,4 +1,4 @@
 """The layer families adderflow reads, one module each; importing a module registers its handlers."""
 
-from . import activation, conv, dense, merge, pooling, quantizer, wiring  # noqa: F401
-from . import keras_ops, layout, reduce  # noqa: F401  (issue 11)
+from . import (activation, conv, dense, keras_ops, layout, merge, pooling, quantizer, recurrent, reduce,  # noqa: F401
+               spiking, wiring)
