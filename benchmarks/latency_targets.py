@@ -20,7 +20,8 @@ import adderflow  # noqa: F401  (selects Keras's JAX backend before Keras loads)
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "adderflow_rtl_luts" / "digits_mlp.keras")
+    default_model = Path(tempfile.gettempdir()) / "adderflow_rtl_luts" / "digits_mlp.keras"
+    parser.add_argument("--model", type=Path, default=default_model)
     args = parser.parse_args(argv)
     import hgq  # noqa: F401
     import keras

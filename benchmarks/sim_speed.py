@@ -62,7 +62,8 @@ def main(argv=None) -> int:
     sim.run_rtl(design, design.input_codes(x[:5000]), engine="cocotb")  # includes the cocotb build
     cocotb_seconds = time.perf_counter() - start
     backend = design.report["backend"]
-    row = dict(design=repr(design), backend=backend, adders=design.report["adders"], latency_cycles=design.latency_cycles,
+    row = dict(design=repr(design), backend=backend, adders=design.report["adders"],
+               latency_cycles=design.latency_cycles,
                build_seconds=round(build, 1), samples=args.samples, seconds=round(seconds, 2),
                samples_per_second=round(args.samples / seconds), verify_5000_seconds=round(small, 2),
                cocotb_5000_seconds_with_build=round(cocotb_seconds, 1))

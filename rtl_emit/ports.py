@@ -64,7 +64,8 @@ def flat_samples(arrays) -> np.ndarray:
     return np.concatenate([a.reshape(len(a), -1) for a in arrays], axis=1)
 
 
-CLOCK, RESET, ENABLE, INPUT, OUTPUT, INPUT_VALID, OUTPUT_VALID = "clk", "rst", "ce", "inp", "out", "inp_valid", "out_valid"
+CLOCK, RESET, ENABLE, INPUT, OUTPUT = "clk", "rst", "ce", "inp", "out"
+INPUT_VALID, OUTPUT_VALID = "inp_valid", "out_valid"
 
 
 @dataclass(frozen=True)

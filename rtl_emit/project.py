@@ -110,7 +110,8 @@ def markdown(meta: dict) -> str:
             lines.append(f"| `{port}` | {p['direction']} | {p['width']} | {p['role']} |")
     lines += ["", f"Bus order: {meta['ports']['bus_order']}.", ""]
     for title, elements in (("Input elements (`inp`)", meta["inputs"]), ("Output elements (`out`)", meta["outputs"])):
-        lines += [f"## {title}", "", "| element | bits | signed | int bits | frac bits | range |", "|---|---|---|---|---|---|"]
+        lines += [f"## {title}", "", "| element | bits | signed | int bits | frac bits | range |",
+                  "|---|---|---|---|---|---|"]
         for e in elements:
             bits = f"[{e['lsb'] + e['width'] - 1}:{e['lsb']}]" if e["width"] else "(none: constant 0)"
             lines.append(f"| {e['index']} | {bits} | {'yes' if e['signed'] else 'no'} | {e['int_bits']} | "

@@ -102,7 +102,8 @@ def _cells(stat: str) -> dict[str, int]:
     """Cell counts from ``stat`` output: lines of "<count> <cell type>" (recent Yosys) or "<type> <count>"."""
     cells = {}
     for line in stat.splitlines():
-        m = re.fullmatch(r"\s*(\d+)\s+([A-Z][A-Z0-9_]*)\s*", line) or re.fullmatch(r"\s*([A-Z][A-Z0-9_]*)\s+(\d+)\s*", line)
+        m = re.fullmatch(r"\s*(\d+)\s+([A-Z][A-Z0-9_]*)\s*", line) or \
+            re.fullmatch(r"\s*([A-Z][A-Z0-9_]*)\s+(\d+)\s*", line)
         if m:
             count, kind = (m.group(1), m.group(2)) if m.group(1).isdigit() else (m.group(2), m.group(1))
             cells[kind] = cells.get(kind, 0) + int(count)
