@@ -266,6 +266,12 @@ class Input:
 
 @dataclass(frozen=True)
 class Network:
+    """A trained model as named fixed-point tensor ops in topological order, and its exact NumPy reference.
+
+    It is what the front end reads and what ``da_core.lower`` solves, so the reference that the Verilog is
+    checked against and the program it is made from are the same description.
+    """
+
     inputs: tuple[Input, ...]
     nodes: tuple[Node, ...]
     outputs: tuple[str, ...]
