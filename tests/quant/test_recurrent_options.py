@@ -17,6 +17,7 @@ from hgq.utils import trace_minmax  # noqa: E402
 
 import da_core  # noqa: E402
 import quant  # noqa: E402
+from rtl_emit.ports import flat_samples  # noqa: E402
 
 N_STEPS, N_SAMPLES = 4, 10_240
 
@@ -64,10 +65,6 @@ def trained(request):
     return request.param, model, test
 
 
-def _flat(arrays):
-    return np.concatenate([np.asarray(a).reshape(len(a), -1) for a in arrays], axis=1)
-
-
 def test_every_option_is_bit_exact(trained):
     name, model, x = trained
     hgq2 = model.predict(x, batch_size=len(x), verbose=0)
@@ -79,8 +76,8 @@ def test_every_option_is_bit_exact(trained):
         assert bad.size == 0, f"{name} output {j}: reference != HGQ2 at {bad[0]}"
         assert len(np.unique(want)) > 1, f"{name} output {j} is constant: the check would be weak"
     program = da_core.lower(net)
-    codes = program.input_codes(_flat(net.quantize_inputs(x)))
-    np.testing.assert_array_equal(program.output_values(program.run(codes)), _flat(reference))
+    codes = program.input_codes(flat_samples(net.quantize_inputs(x)))
+    np.testing.assert_array_equal(program.output_values(program.run(codes)), flat_samples(reference))
 
 
 def test_a_long_sequence_reuses_the_solved_step(monkeypatch):

@@ -189,7 +189,7 @@ def verify_end_to_end(model, x, path) -> int:
     import quant
     import rtl_emit
     import sim
-    from sim.verify import _flat
+    from rtl_emit.ports import flat_samples as _flat
 
     hgq2 = model.predict(x, batch_size=4096, verbose=0)
     net = quant.from_keras(model)

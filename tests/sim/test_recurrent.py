@@ -13,7 +13,7 @@ from models_recurrent import MODELS, N_SAMPLES
 import quant
 import rtl_emit
 import sim
-from sim.verify import _flat
+from rtl_emit.ports import flat_samples as _flat
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
