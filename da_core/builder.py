@@ -11,9 +11,9 @@ import numpy as np
 
 from quant.network import INT64_SAFE_BITS
 
-from .cost import adder_cost
+from .cost import DSP_LEVELS, adder_cost
 from .interval import Interval
-from .program import Op, Program
+from .program import Op, Program, is_bit
 from .quantize import check_modes, quantize_codes, round_code, saturation_bounds
 
 
@@ -136,6 +136,26 @@ class ProgramBuilder:
                 return self.add(x, self.const(sign * self.value_of_const(y) * Fraction(2) ** shift + value))
         return self.add(a, self.const(value))
 
+    def mul(self, a: int, b: int) -> int:
+        """``a * b`` of two variables, exactly: a select (AND) when one is a single unsigned bit, else a multiplier.
+
+        A known operand (one value) is refused here: ``da_core.products.multiply`` sends it to the CMVM solver.
+        A signed single bit ([-1..0]) is negated after selecting by its unsigned bit.
+        """
+        ia, ib = self.interval(a), self.interval(b)
+        if ia.lo == ia.hi or ib.lo == ib.hi:
+            raise ValueError("ProgramBuilder.mul multiplies two variables; use da_core.products.multiply for a "
+                             "known operand")
+        if (_bit_rank(ia), a) < (_bit_rank(ib), b):
+            a, b, ia, ib = b, a, ib, ia  # a single bit second (one order for hash-consing)
+        if ib.width == 1 and ib.signed:  # [-1..0]: select by the (unsigned) bit, then negate
+            return self.neg(self.mul(a, self.quant(b, 0, ib.exp + 1, -ib.exp, "TRN", "WRAP")))
+        corners = [x * y for x in (ia.lo, ia.hi) for y in (ib.lo, ib.hi)]
+        result = Interval(min(corners), max(corners), ia.exp + ib.exp)
+        select = is_bit(ib)
+        depth = max(self.depth(a), self.depth(b)) + (1 if select else DSP_LEVELS)
+        return self._emit("mul", (a, b), (), result, depth, result.width if select else 0)
+
     def quant(self, a: int, k: int, i: int, f: int, round_mode: str = "RND", overflow_mode: str = "WRAP") -> int:
         """HGQ2's quantizer with format (k, i, f); free where it only drops or wraps bits."""
         check_modes(round_mode, overflow_mode)
@@ -236,3 +256,8 @@ class ProgramBuilder:
             op = self.ops[v]
             ops.append(Op(op.kind, tuple(new_id[a] for a in op.args), op.params, op.interval, op.depth, op.cost))
         return Program(tuple(ops), tuple(new_id[v] for v in outputs))
+
+
+def _bit_rank(iv: Interval) -> int:
+    """0 for one unsigned bit, 1 for one signed bit, 2 for anything wider."""
+    return 0 if is_bit(iv) else 1 if iv.width == 1 else 2

@@ -28,3 +28,19 @@ def adder_cost(lo: int, hi: int, passthrough: int) -> int:
     lowest `passthrough` bits are copied from one operand."""
     return max(bit_width(lo, hi) - passthrough, 1)
 
+
+
+DSP_A_BITS, DSP_B_BITS = 27, 18  # DSP48E2's signed multiplier ports (UltraScale+)
+DSP_LEVELS = 4  # a product through a DSP48E2 with no internal register takes about as long as four adders
+
+
+def dsp_tiles(a_bits: int, b_bits: int) -> int:
+    """DSP48E2s for a product of two signed operands of ``a_bits`` and ``b_bits`` (an unsigned operand counts one
+    bit more); wider operands are split into pieces whose partial products cascade (each lower piece unsigned, so
+    one bit less of the port)."""
+
+    def pieces(bits: int, port: int) -> int:
+        return 1 if bits <= port else 1 + -(-(bits - port) // (port - 1))
+
+    return min(pieces(a_bits, DSP_A_BITS) * pieces(b_bits, DSP_B_BITS),
+               pieces(b_bits, DSP_A_BITS) * pieces(a_bits, DSP_B_BITS))

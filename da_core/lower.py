@@ -20,14 +20,20 @@ from quant.network import to_codes
 from .builder import ProgramBuilder
 from .cmvm import emit_cmvm
 from .interval import Interval
+from .multipliers import DEFAULT_MULTIPLIERS, check_multipliers
+from .multipliers import apply as apply_multipliers
 from .program import Program
 
 
-def lower(network: Network, max_depth: int | None = None, trim: bool = True) -> Program:
+def lower(network: Network, max_depth: int | None = None, trim: bool = True,
+          multipliers: str = DEFAULT_MULTIPLIERS) -> Program:
     """The program computing ``network.forward`` exactly; ``max_depth`` bounds each layer's adder tree.
 
-    ``trim`` runs the backward precision pass (``da_core.precision.trim``): bits no output can see are dropped.
+    ``multipliers``: products of two variables as shift-and-add ("lut") or as multipliers for DSPs ("dsp"),
+    see ``da_core.multipliers``. ``trim`` runs the backward precision pass (``da_core.precision.trim``)
+    afterwards: bits no output can see are dropped.
     """
+    check_multipliers(multipliers)
     builder = ProgramBuilder()
     tensors: dict[str, np.ndarray] = {}
     for spec in network.inputs:
@@ -40,7 +46,7 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True) -> 
             raise NotImplementedError(f"{node.source or node.name}: no lowering for {type(node.op).__name__}")
         tensors[node.name] = lowering(builder, node.op, *(tensors[n] for n in node.inputs), max_depth=max_depth)
     outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
-    program = builder.build(outputs.tolist())
+    program = apply_multipliers(builder.build(outputs.tolist()), multipliers)
     if trim:
         from .precision import trim as trim_program
 

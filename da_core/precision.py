@@ -11,8 +11,9 @@ pass is the backward half. For every value it finds
   is generated), unless the finer operand is subtracted (borrows) ;
 - ``high``: the value is only needed modulo ``2**high``: a WRAP quantizer with
   ``k`` sign bits and ``i`` integer bits only sees its input modulo ``2**(i+k)``,
-  and adders, negations and shifts preserve congruences; everything else needs
-  the whole value.
+  and adders, negations, shifts and products preserve congruences (a product
+  modulo ``2**h`` sees each operand modulo ``2**h`` over the other's lowest bit);
+  everything else needs the whole value.
 
 The program is then rebuilt with every value truncated below ``low`` and
 wrapped (two's complement) at ``high`` where that removes bits; both are free
@@ -21,13 +22,12 @@ outputs are unchanged on every input: checked on random and extreme codes
 before the trimmed program is returned.
 """
 
-from fractions import Fraction
-
 import numpy as np
 
 from .builder import ProgramBuilder
 from .interval import Interval
 from .program import Program
+from .replay import port_inputs, replay
 
 _NONE = 1 << 30  # no requirement yet: `low` of a value nothing reads; `high` = -_NONE likewise
 _ALL = 1 << 30  # `high` of a value needed whole
@@ -74,6 +74,11 @@ def requirements(program: Program) -> tuple[list[int], list[int]]:
             case "relu" | "max" | "min":
                 for a in args:
                     need(a, r, _ALL)
+            case "mul":  # every bit counts (carries), but a product modulo 2**h sees x modulo 2**(h - e_y)
+                a, b = args
+                ea, eb = ops[a].interval.exp, ops[b].interval.exp
+                need(a, ea, h - eb if h < _ALL else _ALL)
+                need(b, eb, h - ea if h < _ALL else _ALL)
             case _:  # lut, or anything new: every bit of the operands
                 for a in args:
                     need(a, ops[a].interval.exp, _ALL)
@@ -85,42 +90,18 @@ def trim(program: Program, check_samples: int = 256) -> Program:
     low, high = requirements(program)
     ops = program.ops
     b = ProgramBuilder()
-    new: list[int | None] = [None] * len(ops)
-    for v in sorted((v for v, op in enumerate(ops) if op.kind == "input"), key=lambda v: ops[v].params[0]):
-        new[v] = b.input(ops[v].interval)
+    new = port_inputs(b, program)
     for v, op in enumerate(ops):
-        if op.kind == "input":
-            new[v] = _narrow(b, new[v], low[v], high[v]) if low[v] != _NONE else new[v]
-            continue
         if low[v] == _NONE:
             continue
-        args = [new[a] for a in op.args]
-        iv = op.interval
-        match op.kind:
-            case "const":
-                value = b.const(Fraction(iv.lo) * Fraction(2) ** iv.exp)
-            case "add":
-                value = b.add(args[0], args[1], *op.params)
-            case "neg":
-                value = b.neg(args[0])
-            case "shift":  # wiring: its operand is already narrowed for every shifted reader, and keeps
-                new[v] = b.shift(args[0], op.params[0])  # one register chain for all of them
-                continue
-            case "quant":
-                value = b.quant(args[0], *op.params)
-            case "relu":
-                value = b.relu(args[0])
-            case "max":
-                value = b.maximum(args[0], args[1])
-            case "min":
-                value = b.minimum(args[0], args[1])
-            case "lut":
-                value = _lut(b, args[0], op)
-            case _:
-                raise ValueError(f"precision pass: unknown op kind {op.kind!r}")
-        new[v] = _narrow(b, value, low[v], high[v])
+        if op.kind == "input":
+            new[v] = _narrow(b, new[v], low[v], high[v])
+        elif op.kind == "shift":  # wiring: its operand is already narrowed for every shifted reader, and keeps
+            new[v] = b.shift(new[op.args[0]], op.params[0])  # one register chain for all of them
+        else:
+            new[v] = _narrow(b, replay(b, op, [new[a] for a in op.args]), low[v], high[v])
     trimmed = b.build([new[v] for v in program.outputs])
-    _check_same(program, trimmed, check_samples)
+    check_same(program, trimmed, check_samples, "da_core.precision")
     return trimmed
 
 
@@ -141,17 +122,9 @@ def _narrow(b: ProgramBuilder, x: int, low: int, high: int) -> int:
     return b.quant(x, 1, Interval(lo, hi, r).int_bits + 1, -r, "TRN", "WRAP")  # never overflows: a truncation
 
 
-def _lut(b: ProgramBuilder, a: int, op) -> int:
-    """Re-emit a table over its operand's new interval; codes the old one could not reach are never met."""
-    base, base_exp, table = op.params
-    iv = b.interval(a)
-    step = 1 << (iv.exp - base_exp)
-    first, last = min(base, iv.lo * step), max(base + len(table) - 1, iv.hi * step)
-    extended = [table[c - base] if base <= c < base + len(table) else table[0] for c in range(first, last + 1)]
-    return b.lut(a, first, base_exp, extended, op.interval.exp)
-
-
-def _check_same(before: Program, after: Program, n: int) -> None:
+def check_same(before: Program, after: Program, n: int, who: str) -> None:
+    """Refuse (AssertionError naming the pass ``who``) a rewrite that changes an output on ``n`` random
+    and extreme input codes."""
     if not n or not before.inputs:
         return
     rng = np.random.default_rng(0)
@@ -163,7 +136,7 @@ def _check_same(before: Program, after: Program, n: int) -> None:
     codes = np.stack(cols, axis=1).astype(np.int64)
     want, got = before.run(codes), after.run(codes)
     if not np.array_equal(want * 1.0, _rescale(got, after, before)):
-        raise AssertionError("precision pass changed an output: this is a bug in da_core.precision")
+        raise AssertionError(f"a program rewrite changed an output: this is a bug in {who}")
 
 
 def _rescale(codes: np.ndarray, src: Program, dst: Program) -> np.ndarray:

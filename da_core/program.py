@@ -19,6 +19,9 @@ kind         args       params and meaning
 ``lut``      (a,)       (base, base_exp, table): the code ``table[c - base]``, where
                         ``c`` is ``a``'s value as a code at exponent ``base_exp``;
                         the table holds one output code per input code (a tuple of ints)
+``mul``      (a, b)     (): ``a * b`` exactly, the exponent the sum of the operands'; a
+                        select (AND) when ``b`` is one unsigned bit ([0..1]), else a
+                        multiplier (a DSP, or shift-and-add by ``da_core.multipliers``)
 ============ ========== =========================================================
 """
 
@@ -30,10 +33,21 @@ import numpy as np
 
 from quant.network import FLOAT64_EXACT_BITS
 
+from .cost import dsp_tiles
 from .interval import Interval
 from .quantize import quantize_codes
 
 ADDER_KINDS = ("add", "neg")
+
+
+def is_bit(iv: Interval) -> bool:
+    """One unsigned bit: a ``mul`` by it is a select (AND), not a multiplier."""
+    return iv.lo == 0 and iv.hi == 1
+
+
+def multiplier_dsps(a: Interval, b: Interval) -> int:
+    """DSP48E2s of a multiplier with operands in ``a`` and ``b`` (an unsigned one takes a sign bit more)."""
+    return dsp_tiles(a.width + (not a.signed), b.width + (not b.signed))
 
 
 @dataclass(frozen=True)
@@ -103,12 +117,23 @@ class Program:
         return sum(op.cost for op in self.ops)
 
     @property
+    def multipliers(self) -> list[int]:
+        """Value ids of the ``mul`` ops that are multipliers (not selects): written as ``*`` for a DSP."""
+        return [v for v, op in enumerate(self.ops) if op.kind == "mul" and not is_bit(self.ops[op.args[1]].interval)]
+
+    @property
+    def dsps(self) -> int:
+        """DSP48E2s the multipliers take (``da_core.cost.dsp_tiles``); 0 once they are expanded into adders."""
+        return sum(multiplier_dsps(*(self.ops[a].interval for a in self.ops[v].args)) for v in self.multipliers)
+
+    @property
     def depth(self) -> int:
         return max((self.ops[v].depth for v in self.outputs), default=0)
 
     def __repr__(self) -> str:
+        dsps = f", {self.dsps} DSPs" if self.multipliers else ""
         return (f"Program({len(self.inputs)} inputs, {len(self.outputs)} outputs, {len(self.ops)} ops, "
-                f"{self.n_adders} adders, cost {self.cost}, depth {self.depth})")
+                f"{self.n_adders} adders{dsps}, cost {self.cost}, depth {self.depth})")
 
     def run(self, codes: np.ndarray) -> np.ndarray:
         """Interpret on integer input codes (n_samples, n_inputs); returns output codes (int64).
@@ -213,4 +238,6 @@ def _evaluate(op: Op, args: list, arg_ivs: list[Interval], inputs: np.ndarray) -
         case "lut":
             base, base_exp, table = op.params
             return np.asarray(table, dtype=np.int64)[align(args[0], arg_ivs[0].exp, base_exp) - base]
+        case "mul":
+            return args[0] * args[1]  # codes multiply, exponents add: at most 62 bits, exact in int64
     raise ValueError(f"unknown op kind {op.kind!r}")
