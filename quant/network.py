@@ -10,7 +10,8 @@ many positions: dense, einsum, convolution, batch normalization), elementwise
 (add, sub, max, min), ``Pool`` (max or power-of-two average over windows), and
 the layout ops ``Reshape`` and ``Concatenate``; ``Gather`` (any layout: slicing,
 transposes, padding, repeats) and ``Clip`` (bounds by constants) serve Keras ops.
-Reductions and arithmetic with constants are ``Linear``.
+Reductions and arithmetic with constants are ``Linear``; ``Einsum`` is the one op on
+two variables: their elementwise product, dot product or any einsum.
 
 Where HGQ2 leaves a value unquantized, its float32 forward pass is what the model
 computes: ``Network.forward`` refuses any value float32 cannot hold exactly.
@@ -236,6 +237,80 @@ class Clip:
         return np.minimum(np.maximum(x, self.lo), self.hi)
 
 
+# ---- products of two variable tensors ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Einsum:
+    """``y = einsum(equation, a, b)`` of two variable tensors, exactly, reshaped to ``out_shape``.
+
+    The equation names feature axes only (the batch axis is implied, e.g. ``"qhd,khd->hqk"``); an
+    elementwise product is ``Einsum.elementwise(shape)``. HGQ2 multiplies and sums in float32 in an order
+    of its own, so every partial sum must be exact in float32: a sum whose positive or negative terms could
+    pass 24 significant bits is refused, as is any product past them.
+    """
+
+    equation: str
+    a_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+
+    @classmethod
+    def elementwise(cls, shape: tuple[int, ...]) -> "Einsum":
+        axes = "".join(chr(ord("a") + j) for j in range(len(shape)))
+        return cls(f"{axes},{axes}->{axes}", tuple(shape), tuple(shape), tuple(shape))
+
+    @property
+    def operands(self) -> tuple[str, str, str]:
+        """The axis letters of a, b and the result."""
+        lhs, out = self.equation.replace(" ", "").split("->")
+        a, b = lhs.split(",")
+        return a, b, out
+
+    def pairs(self) -> np.ndarray:
+        """(n_out, L, 2): per flat output element, the flat indices into a and b of its L products."""
+        a, b, out = self.operands
+        size = {c: n for letters, shape in ((a, self.a_shape), (b, self.b_shape)) for c, n in zip(letters, shape)}
+        letters = sorted(size)
+        grid = np.indices([size[c] for c in letters]).reshape(len(letters), -1)
+
+        def flat(axes: str) -> np.ndarray:
+            if not axes:
+                return np.zeros(grid.shape[1], np.int64)
+            return np.ravel_multi_index([grid[letters.index(c)] for c in axes], [size[c] for c in axes])
+
+        order = np.argsort(flat(out), kind="stable")
+        n_out = int(np.prod([size[c] for c in out]))
+        return np.stack([flat(a)[order], flat(b)[order]], axis=-1).reshape(n_out, -1, 2)
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        n = len(a)
+        (ca, ea), (cb, eb) = to_codes(a.reshape(n, -1)), to_codes(b.reshape(n, -1))
+        la, lb, lo = self.operands
+        equation = f"...{la},...{lb}->...{lo}"
+
+        def contract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return np.einsum(equation, x.reshape(n, *self.a_shape), y.reshape(n, *self.b_shape)).reshape(n, -1)
+
+        pa, na, pb, nb = (np.maximum(c, 0) * 1.0 for c in (ca, -ca, cb, -cb))  # float64: no int64 overflow
+        bound = np.maximum(contract(pa, pb) + contract(na, nb), contract(pa, nb) + contract(na, pb))
+        if bound.max(initial=0) >= 2.0**INT64_SAFE_BITS:
+            raise OverflowError("einsum exceeds 62 bits: the reference cannot be exact")
+        # every partial sum lies within the sum of its positive (or negative) terms; float32 holds it exactly
+        # while that spans at most 24 bits above the lowest bit of the output's products
+        pairs = self.pairs()
+        lowest = (_lowest_bits(ca)[pairs[..., 0]] + _lowest_bits(cb)[pairs[..., 1]]).min(axis=1)
+        if np.any(bound > 2.0 ** (FLOAT32_EXACT_BITS + lowest)):
+            raise OverflowError(f"a product or partial sum may need more than float32's {FLOAT32_EXACT_BITS} "
+                                "significant bits; HGQ2's float32 forward pass rounds it, so no exact reference exists "
+                                "(quantize the operands to fewer bits first)")
+        return contract(ca, cb).reshape(n, *self.out_shape) * 2.0 ** (ea + eb)
+
+
+def _lowest_bits(codes: np.ndarray) -> np.ndarray:
+    """Per element (column): the lowest bit set in any sample's code (62 when always 0)."""
+    seen = np.bitwise_or.reduce(np.abs(codes), axis=0)
+    return np.where(seen == 0, INT64_SAFE_BITS, np.log2(np.maximum(seen & -seen, 1)).astype(np.int64))
+
+
 def _exact_sum(xs: list[np.ndarray]) -> np.ndarray:
     codes = [to_codes(x) for x in xs]
     exp = min(e for _, e in codes)
@@ -250,7 +325,8 @@ class Node:
     """One op applied to named tensors; ``source`` names the Keras layer it came from."""
 
     name: str
-    op: "Dense | Linear | Relu | LeakyRelu | Quantize | Table | Merge | Pool | Reshape | Concatenate | Gather | Clip"
+    op: ("Dense | Linear | Relu | LeakyRelu | Quantize | Table | Merge | Pool | Reshape | Concatenate | Gather | Clip "
+         "| Einsum")
     inputs: tuple[str, ...]
     source: str = ""
 
@@ -293,7 +369,10 @@ class Network:
         """Evaluate on already-quantized inputs."""
         values = {spec.name: a for spec, a in zip(self.inputs, quantized)}
         for node in self.nodes:
-            values[node.name] = value = node.op(*(values[n] for n in node.inputs))
+            try:
+                values[node.name] = value = node.op(*(values[n] for n in node.inputs))
+            except OverflowError as error:
+                raise OverflowError(f"{node.source or node.name}: {error}") from None
             if not np.array_equal(value.astype(np.float32), value):
                 raise OverflowError(f"{node.source or node.name}: a value needs more than float32's "
                                     f"{FLOAT32_EXACT_BITS} significant bits; HGQ2's float32 forward pass rounds it, "

@@ -33,7 +33,7 @@ class Handler:
     ports: str = "iq"
 
 
-FAMILIES = ("dense and einsum", "convolution", "pooling", "merges", "reductions", "activations and tables",
+FAMILIES = ("dense and einsum", "convolution", "pooling", "merges", "products", "reductions", "activations and tables",
             "recurrent and spiking", "quantizers", "wiring", "keras ops")
 _HANDLERS: list[Handler] = []
 _BY_CLASS: dict[type, Handler] = {}

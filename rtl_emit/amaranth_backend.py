@@ -14,7 +14,8 @@ each operand by its own signedness, so an expression is the exact integer;
 assigning it to the op's signal keeps the low ``interval.width`` bits, which is
 exact because the value lies in the interval.
 
-Adders (and ``neg``) are the exception: each operand is extended and cut to the result's
+A ``mul`` is ``*`` (a multiplier, for a DSP), or a ``Mux`` when its second
+operand is one bit (a select). Adders (and ``neg``) are the exception: each operand is extended and cut to the result's
 ``interval.width`` bits, unsigned, and the sum taken modulo ``2**width`` (as
 ``verilog_backend`` does). The low bits are the same, but Yosys no longer sees a
 signed operand whose sign extension it can strip, so ``alumacc`` does not merge
@@ -43,7 +44,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from da_core.interval import Interval
-from da_core.program import Op, Program
+from da_core.program import Op, Program, is_bit
 from da_core.quantize import saturation_bounds
 
 from . import ports as P
@@ -150,6 +151,8 @@ def _op_value(op: Op, args: list[Value], arg_ivs: tuple[Interval, ...]) -> Value
             return Mux(a > b, a, b) if op.kind == "max" else Mux(a < b, a, b)
         case "lut":
             return _lut(op, args[0], arg_ivs[0])
+        case "mul":  # codes multiply, exponents add; Amaranth's product is exact (it widens, mixed signs too)
+            return Mux(args[1], args[0], 0) if is_bit(arg_ivs[1]) else args[0] * args[1]
     raise ValueError(f"op kind {op.kind!r} has no hardware mapping")
 
 

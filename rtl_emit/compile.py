@@ -4,6 +4,7 @@ from pathlib import Path
 
 import da_core
 import quant
+from da_core.multipliers import DEFAULT_MULTIPLIERS
 
 from .design import DEFAULT_NAME, Design, check_options, emit_program
 from .ports import Interface
@@ -13,21 +14,24 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
                   name: str = DEFAULT_NAME, max_depth: int | None = None, *,
                   latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
                   combinational: bool = False, reset: bool = False, clock_enable: bool = False,
-                  valid: bool = True, **emit_options) -> Design:
+                  valid: bool = True, multipliers: str = DEFAULT_MULTIPLIERS, **emit_options) -> Design:
     """Convert a trained, calibrated HGQ2 model (or a ``quant.Network``) into Verilog in ``out_dir``.
 
     latency_cutoff: adder levels per pipeline stage (None: DEFAULT_LATENCY_CUTOFF, unless another
     target is given). latency_cutoff_ns: estimated ns of logic per stage; clock_period_ns: a clock
     target (also written to the XDC); combinational: no registers. reset / clock_enable / valid:
     the control ports (see ``rtl_emit.emit_program``, which also takes ``emit_options``).
-    max_depth: adder levels allowed in each layer's CMVM (None: about the minimum).
+    max_depth: adder levels allowed in each layer's CMVM (None: about the minimum). multipliers: products
+    of two variables as shift-and-add on LUTs ("lut", the default: no DSPs) or written as ``*`` for
+    DSP48E2s ("dsp"); see ``da_core.multipliers``.
     Every option is checked before the model is read and solved.
     """
     targets = dict(latency_cutoff=latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
                    clock_period_ns=clock_period_ns, combinational=combinational)
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
-    check_options(Path(out_dir), name, overwrite, interface, emit_options.get("backend", "auto"), **targets)
+    check_options(Path(out_dir), name, overwrite, interface, emit_options.get("backend", "auto"),
+                  multipliers=multipliers, **targets)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
-    program = da_core.lower(network, max_depth=max_depth)
+    program = da_core.lower(network, max_depth=max_depth, multipliers=multipliers)
     return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network, reset=reset,
                         clock_enable=clock_enable, valid=valid, **targets, **emit_options)

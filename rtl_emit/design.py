@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from da_core.multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from da_core.program import Program
 
 from . import amaranth_backend, project, verilog_backend
@@ -51,7 +52,8 @@ class Design:
         r = self.report
         return (f"Design({self.name!r} in {str(self.out_dir)!r}: {len(self.program.inputs)} inputs, "
                 f"{len(self.program.outputs)} outputs, latency {self.latency_cycles} cycles, "
-                f"{r['adders']} adders, {r['lut_estimate']} LUTs (estimate), {r['ff_bits']} FF bits)")
+                f"{r['adders']} adders, {r['lut_estimate']} LUTs (estimate)"
+                + (f", {r['dsps']} DSPs" if r.get("dsps") else "") + f", {r['ff_bits']} FF bits)")
 
     @property
     def metadata(self) -> dict:
@@ -143,13 +145,14 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
 def check_options(out_dir: Path, name: str, overwrite: bool, interface: Interface, backend: str = "auto", *,
                   latency_cutoff: int | None = None, latency_cutoff_ns: float | None = None,
                   clock_period_ns: float | None = None, combinational: bool = False,
-                  overwrite_hint: str = "pass overwrite=True") -> bool:
+                  multipliers: str = DEFAULT_MULTIPLIERS, overwrite_hint: str = "pass overwrite=True") -> bool:
     """Refuse bad options before any slow work; returns whether ``out_dir`` holds files.
 
     ``overwrite_hint`` says how the caller's user asks to overwrite (the CLI: "pass --overwrite").
     """
     check_name(name)
     check_target(latency_cutoff, latency_cutoff_ns, clock_period_ns, combinational)
+    check_multipliers(multipliers)
     interface.check(combinational)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")

@@ -92,15 +92,18 @@ def markdown(meta: dict) -> str:
                   f"and captured downstream at edge *t* + {meta['latency_cycles']}"
                   + (" (edges where `ce` is low do not count)" if c["clock_enable"] else "") + ".", ""]
     lines += ["| resource | value |", "|---|---|"]
-    for key, label in (("adders", "adders"), ("lut_estimate", "LUTs (cost model)"), ("ff_bits", "FFs (register bits)"),
+    for key, label in (("adders", "adders"), ("lut_estimate", "LUTs (cost model)"),
+                       ("multipliers", "multipliers (`*`, for DSPs)"), ("dsps", "DSP48E2s (cost model)"),
+                       ("ff_bits", "FFs (register bits)"),
                        ("latency_cycles", "latency, clock cycles"), ("depth", "adder depth"),
                        ("estimated_delay_ns", "longest stage, estimated ns"),
                        ("estimated_fmax_mhz", "estimated Fmax, MHz")):
-        lines.append(f"| {label} | {'n/a' if r[key] is None else r[key]} |")
+        lines.append(f"| {label} | {'n/a' if r.get(key) is None else r[key]} |")
     y = r.get("yosys", {})
     if y.get("status") == "ok":
         lines += [f"| Yosys synth_xilinx ({y['family']}): LUTs | {y['luts']} (+{y['srl']} SRL, {y['inv']} INV) |",
-                  f"| Yosys: CARRY cells | {y['carry']} |", f"| Yosys: FFs | {y['ffs']} |",
+                  f"| Yosys: CARRY cells | {y['carry']} |", f"| Yosys: DSP48E2s | {y.get('dsps', 0)} |",
+                  f"| Yosys: FFs | {y['ffs']} |",
                   f"| Yosys: longest logic path, cells | {y['longest_path_cells']} |"]
     else:
         lines.append(f"| Yosys synth_xilinx | {y.get('status', 'not run')}: {y.get('reason', '')[:200]} |")

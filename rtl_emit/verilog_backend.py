@@ -10,12 +10,13 @@ Every wire holds its value's code, unsigned-declared; arithmetic is done modulo
 2**width on operands that are sign- or zero-extended (by their own signedness)
 and aligned by concatenating zeros, which is exact because every result lies in
 its interval. Comparisons extend both sides one bit past the wider and compare
-``$signed``.
+``$signed``; a multiplier is ``$signed(a) * $signed(b)`` on the operands' own widths,
+so synthesis sees the true product size (and maps it to a DSP48E2).
 """
 
 from itertools import pairwise
 
-from da_core.program import Op, Program
+from da_core.program import Op, Program, is_bit
 from da_core.quantize import saturation_bounds
 
 from . import ports as P
@@ -143,7 +144,18 @@ def _op_lines(target: str, op: Op, args: list, arg_ivs) -> list[str]:
             return _quant_lines(target, op, args[0], arg_ivs[0])
         case "lut":
             return _lut_lines(target, op, args[0], arg_ivs[0])
+        case "mul":
+            if is_bit(arg_ivs[1]):  # a select: an AND of every bit with the one bit
+                return [f"  assign {target} = {_ext(args[0], w)} & {{{w}{{{args[1][0]}}}}};"]
+            return [f"  assign {target} = {_signed(args[0])} * {_signed(args[1])};"]
     raise ValueError(f"op kind {op.kind!r} has no direct Verilog mapping; use backend='amaranth'")
+
+
+def _signed(x) -> str:
+    """A wire as a signed operand (an unsigned one with a zero on top): Verilog then sign-extends both
+    operands of ``*`` to the assignment's width, so the low bits are the exact product's."""
+    name, w, signed = x
+    return f"$signed({name})" if signed else f"$signed({{1'b0, {name}}})"
 
 
 def _quant_lines(target: str, op: Op, x, iv) -> list[str]:

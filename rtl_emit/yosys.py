@@ -8,8 +8,9 @@ report says ``status: "not run"`` and why.
 
 Counts (UltraScale+, ``synth_xilinx -flatten -noiopad -family xcup``): LUTs
 (LUT1..LUT6), SRL shift registers (Yosys packs delay chains into SRL16E/SRLC32E,
-each one LUT), CARRY4/CARRY8 cells, flip-flops, and the longest combinational
-path in cells (``ltp -noff``: LUTs and carry cells between registers or ports).
+each one LUT), CARRY4/CARRY8 cells, DSP48E2s (the multipliers of ``multipliers="dsp"``),
+flip-flops, and the longest combinational path in cells (``ltp -noff``: LUTs, carry and DSP
+cells between registers or ports).
 """
 
 import json
@@ -79,6 +80,7 @@ def synth_report(verilog: str | Path, top: str, family: str = "xcup", timeout: f
                 luts=sum(luts.values()), luts_by_size=luts,
                 srl=sum(v for k, v in cells.items() if k.startswith("SRL")),
                 inv=cells.get("INV", 0), carry=sum(v for k, v in cells.items() if k.startswith("CARRY")),
+                dsps=sum(v for k, v in cells.items() if k.startswith("DSP48")),
                 ffs=sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]{2}", k)),
                 longest_path_cells=int(ltp.group(1)) if ltp else None, cells=cells,
                 seconds=round(time.perf_counter() - start, 1))

@@ -1,15 +1,15 @@
 """Keras ops in functional graphs: arithmetic with constants, elementwise ops on tensors, sums and means.
 
-A Keras op has no quantizer of its own: it computes in float32 on what its inputs hold, so the
-reference reproduces that exactly (``Network.forward`` refuses a value float32 would round). Constants
-must be exact in float32 (dyadic, at most 24 significant bits); others are refused. Arithmetic with
-constants is a ``Linear`` at every element (``x * c + d``); bounds by constants are a ``Clip``.
+A Keras op has no quantizer of its own: it computes in float32 on what its inputs hold (a product of
+two tensors too), so the reference reproduces that exactly (``Network.forward`` refuses a value float32
+would round). Constants must be exact in float32 (dyadic, at most 24 significant bits); others are
+refused. Arithmetic with constants is a ``Linear`` at every element (``x * c + d``); bounds by constants are a ``Clip``.
 """
 
 import numpy as np
 
 from ..errors import UnsupportedLayerError, where
-from ..network import Clip, Gather, Linear, Merge, Relu
+from ..network import Clip, Einsum, Gather, Linear, Merge, Relu
 from ..reader import tensor_shape
 from ..registry import handles
 from .reduce import feature_axes, sum_linear
@@ -19,18 +19,16 @@ _BINARY = {"Add": "add", "Subtract": "sub", "Multiply": "mul", "Maximum": "max",
 
 
 @handles("keras ops", *(f"{_NUMPY}.{name}" for name in _BINARY), limits="two tensors (broadcast to the output's "
-         "shape) for add, subtract, maximum, minimum; a tensor and a constant exact in float32 for all (`y + 229.0`, "
-         "`x * 0.25`, `c - x`); multiply of two tensors is refused", quantized_io=False, ports="none")
+         "shape), a product of two within float32's 24 significant bits; a tensor and a constant exact in float32 "
+         "(`y + 229.0`, `x * 0.25`, `c - x`)", quantized_io=False, ports="none")
 def binary(reader, layer, ins: list[str], call) -> str:
     kind, shape = _BINARY[type(layer).__name__], tensor_shape(call.output_tensors[0])
     ids = [id(t) for t in call.input_tensors]
     operands = [ins[ids.index(id(a))] if id(a) in ids else _constant(layer, a, shape) for a in call.arguments.args]
     tensors = [broadcast(reader, layer, x, shape) for x in operands if isinstance(x, str)]
     if len(tensors) == 2:
-        if kind == "mul":
-            raise UnsupportedLayerError(f"{where(layer)} multiplies two tensors; supported: a tensor times a constant "
-                                        "exact in float32")
-        return reader.add(layer, kind, Merge(kind), tensors, shape)
+        op = Einsum.elementwise(shape) if kind == "mul" else Merge(kind)
+        return reader.add(layer, kind, op, tensors, shape)
     x, c, first = tensors[0], *(o for o in operands if not isinstance(o, str)), isinstance(operands[0], str)
     if kind == "max":
         return reader.add(layer, "max", Clip(c, np.full(shape, np.inf)), [x], shape)

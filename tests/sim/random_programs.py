@@ -33,6 +33,9 @@ def random_program(seed: int, n_random_ops: int = 40, wide: bool = True) -> Prog
     pool.append(b.maximum(pool[5], pool[7]))
     pool.append(b.minimum(ins[1], pool[6]))
     pool.append(b.neg(ins[1]))
+    pool.append(b.mul(ins[0], ins[2]))  # multipliers: signed x signed, unsigned x signed
+    pool.append(b.mul(ins[1], pool[6]))
+    pool.append(b.mul(ins[3], b.quant(ins[0], 0, 3, -2, "TRN", "WRAP")))  # a select: by one bit (bit 2 of ins[0])
     structured = pool[5:]
     for _ in range(n_random_ops):
         pool.append(_random_op(b, rng, pool))
