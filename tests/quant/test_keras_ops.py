@@ -32,6 +32,7 @@ ONE_OP = {
     "qsum": lambda q: QSum(axes=(1, 2), scale=4.0)(q),
     "pad_crop_up": lambda q: L.UpSampling1D(3)(L.Cropping1D((0, 2))(L.ZeroPadding1D(2)(q))),
     "repeat_permute": lambda q: L.Permute((2, 1))(L.RepeatVector(2)(q[:, 0])),
+    "product": lambda q: ops.multiply(q, q[:, :1]),  # two tensors, one broadcast
 }
 
 
@@ -59,10 +60,6 @@ def test_one_op_reference_and_program_equal_hgq2(name):
 def _refused(make, pattern, shape=(4, 3)):
     with pytest.raises(quant.UnsupportedLayerError, match=pattern):
         quant.from_keras(_one_op(make, shape))
-
-
-def test_product_of_two_tensors_is_refused():
-    _refused(lambda q: ops.multiply(q, q[:, :1]), r"\(Multiply\) multiplies two tensors; supported: a tensor times")
 
 
 def test_constant_float32_cannot_hold_is_refused():
