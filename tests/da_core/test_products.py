@@ -1,0 +1,103 @@
+"""Products of two program values: the ``mul`` op, its shift-and-add expansion, its precision and its cost.
+
+Every check is exact: all code pairs of small operands, or random codes with the ranges' ends.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from da_core.builder import ProgramBuilder
+from da_core.cost import dsp_tiles
+from da_core.interval import Interval
+from da_core.multipliers import MODES, apply, expand
+from da_core.precision import trim
+from da_core.products import multiply
+
+
+@st.composite
+def intervals(draw, max_bits: int = 9):
+    """A non-constant interval of at most ``max_bits`` bits, signed or not, at any exponent."""
+    lo = draw(st.integers(-(1 << (max_bits - 1)), (1 << max_bits) - 2))
+    hi = draw(st.integers(lo + 1, min(lo + (1 << max_bits) - 1, (1 << max_bits) - 1) if lo >= 0 else
+                          (1 << (max_bits - 1)) - 1))
+    return Interval(lo, hi, draw(st.integers(-6, 6)))
+
+
+def _every_pair(x: Interval, y: Interval) -> np.ndarray:
+    return np.array(list(itertools.product(range(x.lo, x.hi + 1), range(y.lo, y.hi + 1))), dtype=np.int64)
+
+
+def _product_program(x: Interval, y: Interval):
+    b = ProgramBuilder()
+    p = b.mul(b.input(x), b.input(y))
+    return b.build([p, b.quant(p, 1, 3, 2, "TRN", "WRAP"), b.quant(p, 0, 4, 1, "RND", "SAT")])
+
+
+@settings(max_examples=150, deadline=None)
+@given(x=intervals(), y=intervals())
+def test_mul_and_its_expansion_are_the_exact_product(x, y):
+    program = _product_program(x, y)
+    codes = _every_pair(x, y)
+    exact = codes[:, 0] * codes[:, 1]
+    iv = program.output_intervals[0]
+    assert iv.exp == x.exp + y.exp and (iv.lo, iv.hi) == (exact.min(), exact.max())  # the exact product interval
+    want = program(codes * 2.0 ** np.array([x.exp, y.exp]))
+    np.testing.assert_array_equal(want[:, 0], exact * 2.0 ** (x.exp + y.exp))
+    lut = expand(program)
+    assert not lut.multipliers and {op.kind for op in lut.ops} <= {"input", "const", "add", "neg", "shift", "quant",
+                                                                    "mul"}
+    for p in (lut, trim(lut), trim(program)):
+        np.testing.assert_array_equal(p(codes * 2.0 ** np.array([x.exp, y.exp])), want)
+
+
+@pytest.mark.parametrize("bit", [Interval(0, 1, -3), Interval(-1, 0, 2)])
+def test_a_one_bit_operand_is_a_select_in_both_modes(bit):
+    b = ProgramBuilder()
+    s = b.input(bit)
+    program = b.build([b.mul(s, b.input(Interval(-100, 90, -1)))])
+    selects = [op for op in program.ops if op.kind == "mul"]
+    assert len(selects) == 1 and not program.multipliers and program.dsps == 0
+    assert program.ops[selects[0].args[1]].interval.lo == 0 and program.ops[selects[0].args[1]].interval.hi == 1
+    codes = _every_pair(bit, Interval(-100, 90, -1))
+    values = codes * 2.0 ** np.array([bit.exp, -1])
+    for mode in MODES:
+        np.testing.assert_array_equal(apply(program, mode)(values)[:, 0], values[:, 0] * values[:, 1])
+
+
+def test_a_known_operand_goes_to_the_cmvm_solver():
+    b = ProgramBuilder()
+    x = b.input(Interval(-128, 127, 0))
+    with pytest.raises(ValueError, match="products.multiply"):
+        b.mul(x, b.const(3))
+    program = b.build([multiply(b, x, b.const(-0.375)), multiply(b, b.const(0), x),
+                       multiply(b, b.const(3), b.const(5))])
+    assert "mul" not in {op.kind for op in program.ops} and program.n_adders == 1  # -3/8 x = (x - 4x) / 8
+    codes = np.arange(-128, 128)[:, None]
+    np.testing.assert_array_equal(program(codes), np.c_[codes * -0.375, 0 * codes, 15 + 0 * codes])
+
+
+def test_products_cost_dsps_in_dsp_mode_and_adders_in_lut_mode():
+    program = _product_program(Interval(-128, 127, -4), Interval(0, 255, -2))  # 8 x 9 signed bits: one DSP48E2
+    assert len(program.multipliers) == 1 and program.dsps == 1 and program.n_adders == 0
+    assert program.ops[program.multipliers[0]].depth == 4  # a multiplier is four adder levels deep
+    lut = expand(program)
+    assert lut.dsps == 0 and lut.n_adders == 7  # eight partial products of the unsigned 8-bit operand
+    assert (dsp_tiles(27, 18), dsp_tiles(18, 27), dsp_tiles(28, 18), dsp_tiles(44, 35), dsp_tiles(40, 40)) == \
+        (1, 1, 2, 4, 6)
+
+
+def test_a_wrapping_quantizer_narrows_the_operands_of_a_product():
+    b = ProgramBuilder()
+    x, y = b.input(Interval(-(1 << 15), (1 << 15) - 1, -8)), b.input(Interval(-(1 << 11), (1 << 11) - 1, -4))
+    program = b.build([b.quant(b.mul(x, y), 1, 1, 10, "TRN", "WRAP")])  # sees the product modulo 2**2
+    trimmed = trim(program)
+    mul = trimmed.ops[trimmed.multipliers[0]]
+    # x is needed modulo 2**(2 + 4), y modulo 2**(2 + 8): 14 and 12 bits
+    assert sorted(trimmed.ops[a].interval.width for a in mul.args) == [12, 14]
+    rng = np.random.default_rng(0)
+    codes = np.c_[rng.integers(-(1 << 15), 1 << 15, 4000), rng.integers(-(1 << 11), 1 << 11, 4000)]
+    np.testing.assert_array_equal(trimmed.run(codes), program.run(codes))
