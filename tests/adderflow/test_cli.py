@@ -84,17 +84,18 @@ def test_missing_model_exits_2(tmp_path, capsys):
     assert "no model file" in capsys.readouterr().err
 
 
-def test_bad_arguments_exit_2():
+@pytest.mark.parametrize("argv", [["convert"], ["convert", "m.keras", "out", "--multipliers", "fpga"]])
+def test_bad_arguments_exit_2(argv):
     with pytest.raises(SystemExit) as exit_info:
-        main(["convert"])
+        main(argv)
     assert exit_info.value.code == 2
 
 
 def test_convert_with_report_then_report_command(saved_model, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["convert", str(saved_model[0]), str(out), "--report", "--combinational"]) == 0
+    assert main(["convert", str(saved_model[0]), str(out), "--report", "--combinational", "--multipliers", "dsp"]) == 0
     converted = capsys.readouterr().out
-    assert "adders" in converted and "latency cycles" in converted
+    assert "adders" in converted and "latency cycles" in converted and "dsps" in converted
     assert main(["report", str(out)]) == 0
     reported = capsys.readouterr().out
     assert "adders" in reported and "Yosys synth_xilinx" in reported

@@ -4,7 +4,7 @@ import pytest
 
 from da_core.builder import ProgramBuilder
 from da_core.interval import Interval
-from rtl_emit import Design, emit_program
+from rtl_emit import Design, compile_model, emit_program
 
 
 def OWN_FILES(name):
@@ -72,3 +72,9 @@ def test_bad_names_are_refused(tmp_path):
     with pytest.raises(ValueError, match="keyword"):
         emit_program(small_program(), tmp_path, name="small")
     assert not any(tmp_path.iterdir())
+
+
+def test_a_bad_multipliers_mode_is_refused_before_the_model_is_read(tmp_path):
+    with pytest.raises(ValueError, match="multipliers must be one of 'lut', 'dsp', got 'fpga'"):
+        compile_model(object(), tmp_path / "out", multipliers="fpga")  # not even a model: never read
+    assert not (tmp_path / "out").exists()

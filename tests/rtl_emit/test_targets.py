@@ -68,6 +68,18 @@ def test_combinational_has_no_registers():
     assert plan.estimated_delay_ns == pytest.approx(sum(timing.adder_ns(w) for w in widths))
 
 
+def test_a_multiplier_takes_a_dsp_and_a_select_one_lut():
+    b = ProgramBuilder()
+    x, y = b.input(BYTE), b.input(BYTE)
+    program = b.build([b.mul(x, y), b.mul(x, b.quant(y, 0, 1, 0, "TRN", "WRAP"))])  # x * y, x * (bit 0 of y)
+    mul, select = (program.ops[v] for v in program.outputs)
+    assert timing.op_delay_ns(mul, [program.ops[a] for a in mul.args]) == pytest.approx(timing.multiplier_ns(1))
+    assert timing.multiplier_ns(1) > 3 * timing.adder_ns(16) and timing.multiplier_ns(2) > timing.multiplier_ns(1)
+    assert timing.op_delay_ns(select, [program.ops[a] for a in select.args]) == pytest.approx(timing.select_ns())
+    assert plan_pipeline(program, combinational=True).estimated_delay_ns == pytest.approx(timing.multiplier_ns(1))
+    assert plan_pipeline(program, clock_period_ns=1.0).latency_cycles == 1  # slower than the clock: its own stage
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(latency_cutoff=2, clock_period_ns=2.0), "one register-placement target"),
     (dict(combinational=True, latency_cutoff=3), "combinational"),
