@@ -154,7 +154,9 @@ class ProgramBuilder:
         result = Interval(min(corners), max(corners), ia.exp + ib.exp)
         select = is_bit(ib)
         depth = max(self.depth(a), self.depth(b)) + (1 if select else DSP_LEVELS)
-        return self._emit("mul", (a, b), (), result, depth, result.width if select else 0)
+        # a select's AND shares the LUT6 of the adder that reads it: about half a LUT per bit (Yosys, on
+        # shift-and-add products: benchmarks/RESULTS.md); a multiplier is a DSP48E2, no LUT
+        return self._emit("mul", (a, b), (), result, depth, -(-result.width // 2) if select else 0)
 
     def quant(self, a: int, k: int, i: int, f: int, round_mode: str = "RND", overflow_mode: str = "WRAP") -> int:
         """HGQ2's quantizer with format (k, i, f); free where it only drops or wraps bits."""

@@ -3,6 +3,10 @@
 An adder's cost is the number of result bits it must compute, which on a LUT6 +
 carry-chain fabric is about its LUT count. Low result bits that are a plain copy
 of one operand's bits (the other operand is shifted above them) are wires: free.
+
+Products of two variables (``da_core.multipliers``): with ``multipliers="dsp"`` a
+multiplier costs DSP48E2s (``dsp_tiles``) and no LUT; with ``"lut"`` it becomes
+selects (half a LUT per bit: the AND packs into the reading adder's LUT6) and adders.
 """
 
 import numba
