@@ -95,9 +95,10 @@ def simple_rnn(reader, layer, ins: list[str], call) -> str | tuple[str, str]:
 
 
 @handles("recurrent and spiking", "hgq.layers.QGRU",
-         limits="refused for now: its gates multiply two variables (z·h, r·h), which needs a product op",
+         limits="refused for now: its gates multiply two variables (z·h, r·h); the product op exists, the GRU's "
+                "reader does not yet",
          quantized_io=False)
 def gru(reader, layer, ins: list[str], call) -> str:
     raise UnsupportedLayerError(f"{where(layer)} is not supported yet: its update and reset gates multiply two "
-                                "variables (z * h and r * h), which needs a product of two program values; "
-                                "supported: QSimpleRNN, QSimpleSNN and QLIF")
+                                "variables (z * h and r * h), which its reader does not handle yet; supported: "
+                                "QSimpleRNN, QSimpleSNN and QLIF")
