@@ -32,3 +32,18 @@ def test_without_yosys_the_report_says_not_run(tmp_path, monkeypatch):
     report = yosys_report(design)
     assert report["status"] == "not run" and "pip install" in report["reason"]
     assert "not run" in design.path("markdown").read_text()
+
+
+def test_a_multiplier_is_one_dsp48e2_and_its_expansion_none(tmp_path):
+    from da_core.multipliers import expand
+
+    b = ProgramBuilder()
+    program = b.build([b.mul(b.input(Interval(-128, 127, 0)), b.input(Interval(0, 255, -3)))])
+    counts = {}
+    for name, p in (("dsp", program), ("lut", expand(program))):
+        design = emit_program(p, tmp_path / name, name=name, combinational=True, yosys=True)
+        report = design.report["yosys"]
+        assert report["status"] == "ok", report
+        counts[name] = (design.report["dsps"], report["dsps"], report["luts"] > 0)
+        assert ("Yosys: DSP48E2s | " + str(report["dsps"])) in design.path("markdown").read_text()
+    assert counts == {"dsp": (1, 1, False), "lut": (0, 0, True)}
