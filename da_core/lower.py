@@ -27,10 +27,22 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True) -> 
     """The program computing ``network.forward`` exactly; ``max_depth`` bounds each layer's adder tree.
 
     ``trim`` runs the backward precision pass (``da_core.precision.trim``): bits no output can see are dropped.
+    Each op's ``origins`` entry names the network node (or model input) it was made for.
+    """
+    return lower_with_intervals(network, max_depth, trim)[0]
+
+
+def lower_with_intervals(network: Network, max_depth: int | None = None,
+                         trim: bool = True) -> tuple[Program, dict[str, list[Interval]]]:
+    """``lower``, and the exact interval of every element (C order) of every model input and node output.
+
+    The intervals are those the forward pass derives, before the precision pass narrows anything:
+    what the network's formats allow each value to reach (for profiling against data).
     """
     builder = ProgramBuilder()
     tensors: dict[str, np.ndarray] = {}
     for spec in network.inputs:
+        builder.origin = spec.name
         formats = spec.quantizer.formats(spec.shape)
         ids = [builder.input(Interval.from_kif(*kif)) for kif in formats.tolist()]
         tensors[spec.name] = np.array(ids, dtype=np.int64).reshape(spec.shape)
@@ -38,14 +50,16 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True) -> 
         lowering = _LOWERINGS.get(type(node.op))
         if lowering is None:
             raise NotImplementedError(f"{node.source or node.name}: no lowering for {type(node.op).__name__}")
+        builder.origin = node.name
         tensors[node.name] = lowering(builder, node.op, *(tensors[n] for n in node.inputs), max_depth=max_depth)
+    intervals = {name: [builder.interval(v) for v in ids.reshape(-1).tolist()] for name, ids in tensors.items()}
     outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
     program = builder.build(outputs.tolist())
     if trim:
         from .precision import trim as trim_program
 
         program = trim_program(program)
-    return program
+    return program, intervals
 
 
 def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None) -> np.ndarray:

@@ -87,8 +87,10 @@ def trim(program: Program, check_samples: int = 256) -> Program:
     b = ProgramBuilder()
     new: list[int | None] = [None] * len(ops)
     for v in sorted((v for v, op in enumerate(ops) if op.kind == "input"), key=lambda v: ops[v].params[0]):
+        b.origin = program.origins[v] if program.origins else ""
         new[v] = b.input(ops[v].interval)
     for v, op in enumerate(ops):
+        b.origin = program.origins[v] if program.origins else ""  # the ops that replace op v are its node's
         if op.kind == "input":
             new[v] = _narrow(b, new[v], low[v], high[v]) if low[v] != _NONE else new[v]
             continue
