@@ -114,11 +114,14 @@ def sort_rows(rows: list[dict], column: str | None, descending: bool = False) ->
     return filled + empty
 
 
-def render(rows: list[dict], fmt: str = "table") -> str:
-    """The rows as an aligned text table, Markdown, CSV (header first, empty cells for missing values) or JSON."""
+def render(rows: list[dict], fmt: str = "table", cols: list[str] | None = None) -> str:
+    """The rows as an aligned text table, Markdown, CSV (header first, empty cells for missing values) or JSON.
+
+    ``cols``: the columns, in order (default: a design report's, ``columns(rows)``).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    cols = columns(rows)
+    cols = columns(rows) if cols is None else cols
     if fmt == "json":
         return json.dumps([{c: row.get(c) for c in cols} for row in rows], indent=1) + "\n"
     if fmt == "csv":
