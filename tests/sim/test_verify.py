@@ -54,7 +54,8 @@ class FakeNetwork:
 
 @pytest.fixture(scope="module")
 def design(tmp_path_factory):
-    return emit_program(matrix_program(W), tmp_path_factory.mktemp("verify"), latency_cutoff=2,
+    """In a directory named as sweeps label their points: make must not read its '=' as an assignment."""
+    return emit_program(matrix_program(W), tmp_path_factory.mktemp("verify") / "beta=1e-5_lc=2", latency_cutoff=2,
                         network=FakeNetwork())
 
 
