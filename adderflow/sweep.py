@@ -6,6 +6,7 @@ paths, so every worker loads its own copy.
 """
 
 import hashlib
+import json
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -15,6 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.compiled import n_cores
+
+POINT_FILE = "sweep.json"  # in each design directory: the point's labels and accuracy, for reports
+POINT_FORMAT = "adderflow.sweep-point/1"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ def sweep(models: Sequence[str | Path], out_dir: str | Path, x: np.ndarray | Non
 
     x, y: data to score each candidate's accuracy with its bit-exact reference
     (argmax of the outputs against integer labels y). executor: where the jobs
-    run; None uses local processes, one per core.
+    run; None uses local processes, one per core. Each directory also gets ``sweep.json``
+    (the model, the cutoff and the accuracy) for ``adderflow report``.
     """
     names = [Path(m).stem for m in models]
     if len(set(names)) != len(names):
@@ -81,9 +86,21 @@ def _convert(job: _Job) -> Candidate:
     accuracy = None
     if job.x is not None and job.y is not None:
         accuracy = float(np.mean(np.argmax(network.predict(job.x), axis=-1) == job.y))
+    labels = dict(model=Path(job.model).stem, latency_cutoff=job.latency_cutoff)
+    point = dict(format=POINT_FORMAT, labels=labels, accuracy=accuracy)
+    (Path(job.out_dir) / POINT_FILE).write_text(json.dumps(point, indent=1))
     return Candidate(job.model, job.latency_cutoff, job.out_dir, accuracy, design.report["adders"],
                      design.report["lut_estimate"], design.report["ff_bits"], design.latency_cycles,
                      hashlib.sha256(design.verilog_path.read_bytes()).hexdigest())
+
+
+def read_point(out_dir: str | Path) -> dict | None:
+    """The labels and accuracy a sweep stored with the design in ``out_dir``; None if no sweep made it."""
+    path = Path(out_dir) / POINT_FILE
+    if not path.is_file():
+        return None
+    point = json.loads(path.read_text())
+    return point if point.get("format") == POINT_FORMAT else None
 
 
 def pareto_front(candidates: Sequence[Candidate], cost: str = "lut_estimate") -> list[int]:

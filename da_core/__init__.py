@@ -3,7 +3,8 @@
 from .builder import ProgramBuilder
 from .cmvm import Solution, emit_cmvm, solve, solve_many
 from .interval import Interval
-from .lower import lower
+from .lower import lower, lower_with_intervals
 from .program import Op, Program
 
-__all__ = ["solve", "solve_many", "Solution", "emit_cmvm", "lower", "Program", "Op", "ProgramBuilder", "Interval"]
+__all__ = ["solve", "solve_many", "Solution", "emit_cmvm", "lower", "lower_with_intervals", "Program", "Op",
+           "ProgramBuilder", "Interval"]

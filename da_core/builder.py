@@ -29,6 +29,8 @@ class ProgramBuilder:
         self._known: dict[tuple, int] = {}
         self._n_inputs = 0
         self.solved: dict = {}  # emit_cmvm's adder graphs, by matrix and input formats
+        self.origin = ""  # the network node now being lowered: each new op records it (Program.origins)
+        self.origins: list[str] = []
 
     def interval(self, v: int) -> Interval:
         return self.ops[v].interval
@@ -44,6 +46,7 @@ class ProgramBuilder:
             raise OverflowError(f"a {kind} value needs {interval.width} bits ({interval}); "
                                 f"at most {INT64_SAFE_BITS} are supported")
         self.ops.append(Op(kind, args, params, interval, depth, cost))
+        self.origins.append(self.origin)
         self._known[key] = len(self.ops) - 1
         return len(self.ops) - 1
 
@@ -257,7 +260,8 @@ class ProgramBuilder:
         for v in order:
             op = self.ops[v]
             ops.append(Op(op.kind, tuple(new_id[a] for a in op.args), op.params, op.interval, op.depth, op.cost))
-        return Program(tuple(ops), tuple(new_id[v] for v in outputs))
+        origins = tuple(self.origins[v] for v in order) if any(self.origins) else None
+        return Program(tuple(ops), tuple(new_id[v] for v in outputs), origins)
 
 
 def _bit_rank(iv: Interval) -> int:

@@ -32,12 +32,24 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True,
 
     ``multipliers``: products of two variables as shift-and-add ("lut") or as multipliers for DSPs ("dsp"),
     see ``da_core.multipliers``. ``trim`` runs the backward precision pass (``da_core.precision.trim``)
-    afterwards: bits no output can see are dropped.
+    afterwards: bits no output can see are dropped. Each op's ``origins`` entry names the network node
+    (or model input) it was made for.
+    """
+    return lower_with_intervals(network, max_depth, trim, multipliers)[0]
+
+
+def lower_with_intervals(network: Network, max_depth: int | None = None, trim: bool = True,
+                         multipliers: str = DEFAULT_MULTIPLIERS) -> tuple[Program, dict[str, list[Interval]]]:
+    """``lower``, and the exact interval of every element (C order) of every model input and node output.
+
+    The intervals are those the forward pass derives, before the precision pass narrows anything:
+    what the network's formats allow each value to reach (for profiling against data).
     """
     check_multipliers(multipliers)
     builder = ProgramBuilder()
     tensors: dict[str, np.ndarray] = {}
     for spec in network.inputs:
+        builder.origin = spec.name
         formats = spec.quantizer.formats(spec.shape)
         ids = [builder.input(Interval.from_kif(*kif)) for kif in formats.tolist()]
         tensors[spec.name] = np.array(ids, dtype=np.int64).reshape(spec.shape)
@@ -45,14 +57,16 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True,
         lowering = _LOWERINGS.get(type(node.op))
         if lowering is None:
             raise NotImplementedError(f"{node.source or node.name}: no lowering for {type(node.op).__name__}")
+        builder.origin = node.name
         tensors[node.name] = lowering(builder, node.op, *(tensors[n] for n in node.inputs), max_depth=max_depth)
+    intervals = {name: [builder.interval(v) for v in ids.reshape(-1).tolist()] for name, ids in tensors.items()}
     outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
     program = apply_multipliers(builder.build(outputs.tolist()), multipliers)
     if trim:
         from .precision import trim as trim_program
 
         program = trim_program(program)
-    return program
+    return program, intervals
 
 
 def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None) -> np.ndarray:

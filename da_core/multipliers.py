@@ -15,7 +15,7 @@ from .builder import ProgramBuilder
 from .precision import check_same
 from .products import shift_and_add
 from .program import Program
-from .replay import port_inputs, replay
+from .replay import origin, port_inputs, replay
 
 MODES = ("lut", "dsp")
 DEFAULT_MULTIPLIERS = "lut"
@@ -35,6 +35,7 @@ def expand(program: Program, check_samples: int = 256) -> Program:
     for v, op in enumerate(program.ops):
         if op.kind == "input":
             continue
+        b.origin = origin(program, v)
         args = [new[a] for a in op.args]
         new[v] = shift_and_add(b, *args) if op.kind == "mul" else replay(b, op, args)
     expanded = b.build([new[v] for v in program.outputs])

@@ -27,7 +27,7 @@ import numpy as np
 from .builder import ProgramBuilder
 from .interval import Interval
 from .program import Program
-from .replay import port_inputs, replay
+from .replay import origin, port_inputs, replay
 
 _NONE = 1 << 30  # no requirement yet: `low` of a value nothing reads; `high` = -_NONE likewise
 _ALL = 1 << 30  # `high` of a value needed whole
@@ -92,6 +92,7 @@ def trim(program: Program, check_samples: int = 256) -> Program:
     b = ProgramBuilder()
     new = port_inputs(b, program)
     for v, op in enumerate(ops):
+        b.origin = origin(program, v)  # the ops that replace op v are its node's
         if low[v] == _NONE:
             continue
         if op.kind == "input":

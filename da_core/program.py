@@ -88,11 +88,14 @@ class Program:
 
     The one structure between the solver and everything after it: immutable and serialisable
     (``save``/``load``), it runs exactly on integer codes (``run``) or real values (``__call__``), and
-    ``rtl_emit`` reads it without changing it.
+    ``rtl_emit`` reads it without changing it. ``origins``, when the program was lowered from a network,
+    names for each op the network node (``quant.Node.name``) whose lowering made it, so cost can be
+    traced back to layers (``cost_by_origin``).
     """
 
     ops: tuple[Op, ...]
     outputs: tuple[int, ...]
+    origins: tuple[str, ...] | None = None
 
     @property
     def inputs(self) -> tuple[int, ...]:
@@ -129,6 +132,18 @@ class Program:
     @property
     def depth(self) -> int:
         return max((self.ops[v].depth for v in self.outputs), default=0)
+
+    def cost_by_origin(self) -> dict[str, dict[str, int]]:
+        """Ops, adders and LUT cost per network node, in program order (needs ``origins``)."""
+        if self.origins is None:
+            raise ValueError("this program records no origins: lower it from a network with da_core.lower")
+        table: dict[str, dict[str, int]] = {}
+        for op, origin in zip(self.ops, self.origins):
+            row = table.setdefault(origin, dict(ops=0, adders=0, luts=0))
+            row["ops"] += 1
+            row["adders"] += op.kind in ADDER_KINDS
+            row["luts"] += op.cost
+        return table
 
     def __repr__(self) -> str:
         dsps = f", {self.dsps} DSPs" if self.multipliers else ""
@@ -191,14 +206,18 @@ class Program:
         return codes * np.exp2(np.array([iv.exp for iv in intervals], dtype=np.float64))
 
     def to_dict(self) -> dict:
-        return {"format": "adderflow.program/1", "ops": [op.to_dict() for op in self.ops],
-                "outputs": list(self.outputs)}
+        d = {"format": "adderflow.program/1", "ops": [op.to_dict() for op in self.ops], "outputs": list(self.outputs)}
+        if self.origins is not None:
+            d["origins"] = list(self.origins)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Program":
         if d.get("format") != "adderflow.program/1":
             raise ValueError(f"not an adderflow program: format {d.get('format')!r}")
-        return cls(tuple(Op.from_dict(o) for o in d["ops"]), tuple(d["outputs"]))
+        origins = d.get("origins")
+        return cls(tuple(Op.from_dict(o) for o in d["ops"]), tuple(d["outputs"]),
+                   None if origins is None else tuple(origins))
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict()))

@@ -2,7 +2,8 @@
 
 The passes that rewrite a program (``da_core.precision.trim`` narrows values,
 ``da_core.multipliers.expand`` replaces multipliers) rebuild it op by op through a
-``ProgramBuilder``, which re-derives every interval, depth and cost.
+``ProgramBuilder``, which re-derives every interval, depth and cost; the new ops keep
+the origin (network node) of the op they replace.
 """
 
 from fractions import Fraction
@@ -16,8 +17,14 @@ def port_inputs(b: ProgramBuilder, program: Program) -> list[int | None]:
     """Per value of ``program``: its new id for the inputs (made in port order), None for the rest."""
     new: list[int | None] = [None] * len(program.ops)
     for v in program.inputs:
+        b.origin = origin(program, v)
         new[v] = b.input(program.ops[v].interval)
     return new
+
+
+def origin(program: Program, v: int) -> str:
+    """The network node value ``v`` was made for ("" when the program records none)."""
+    return program.origins[v] if program.origins else ""
 
 
 def replay(b: ProgramBuilder, op: Op, args: list[int]) -> int:

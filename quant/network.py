@@ -367,6 +367,15 @@ class Network:
 
     def forward(self, quantized: list[np.ndarray]) -> list[np.ndarray]:
         """Evaluate on already-quantized inputs."""
+        values = self._tensors(quantized)
+        return [values[n] for n in self.outputs]
+
+    def trace(self, x) -> dict[str, np.ndarray]:
+        """Every tensor of the reference on raw inputs ``x``, by name: the model inputs (quantized) and each
+        node's output, (n_samples, *feature shape). What profiling compares with the formats."""
+        return self._tensors(self.quantize_inputs(x))
+
+    def _tensors(self, quantized: list[np.ndarray]) -> dict[str, np.ndarray]:
         values = {spec.name: a for spec, a in zip(self.inputs, quantized)}
         for node in self.nodes:
             try:
@@ -377,7 +386,7 @@ class Network:
                 raise OverflowError(f"{node.source or node.name}: a value needs more than float32's "
                                     f"{FLOAT32_EXACT_BITS} significant bits; HGQ2's float32 forward pass rounds it, "
                                     "so no exact reference exists (quantize it to fewer bits first)")
-        return [values[n] for n in self.outputs]
+        return values
 
     def predict(self, x) -> np.ndarray | list[np.ndarray]:
         """The bit-exact reference of the model on raw inputs, like ``model.predict``."""

@@ -1,12 +1,13 @@
 """Program -> pipelined Verilog with metadata; ``compile_model`` goes from a trained model in one call."""
 
-from . import timing
+from . import timing, vivado
 from .compile import compile_model
 from .design import DEFAULT_NAME, Design, check_options, emit_program
 from .metadata import DesignFiles, Metadata
 from .pipeline import DEFAULT_LATENCY_CUTOFF
 from .ports import Interface
+from .summary import design_summary
 from .yosys import yosys_report
 
 __all__ = ["DEFAULT_LATENCY_CUTOFF", "DEFAULT_NAME", "Design", "DesignFiles", "Interface", "Metadata", "check_options",
-           "compile_model", "emit_program", "timing", "yosys_report"]
+           "compile_model", "design_summary", "emit_program", "timing", "vivado", "yosys_report"]

@@ -14,6 +14,7 @@ plus the simulator builds that ``sim`` adds (``sim_build/``, ``model_build/``).
 Those are the only files adderflow writes or replaces there.
 """
 
+import hashlib
 import json
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -26,7 +27,7 @@ from da_core.multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from da_core.program import Program
 
 from . import amaranth_backend, project, verilog_backend
-from .metadata import FOLDERS, FORMAT, DesignFiles, Metadata, describe
+from .metadata import FOLDERS, FORMAT, DesignFiles, Metadata, describe, find_metadata
 from .pipeline import check_target, plan_pipeline
 from .ports import Interface, check_name, flat_samples
 
@@ -74,7 +75,7 @@ class Design:
     def load(cls, out_dir: str | Path) -> "Design":
         """The design written into ``out_dir`` by ``emit_program`` (without its network)."""
         out_dir = Path(out_dir)
-        metadata_path = _find_metadata(out_dir)
+        metadata_path = find_metadata(out_dir)
         if metadata_path is None:
             raise FileNotFoundError(f"no adderflow design in {out_dir} (no metadata .json of format {FORMAT})")
         meta = Metadata.load(metadata_path)
@@ -130,7 +131,8 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
     metadata_path = out_dir / files.metadata
     metadata_path.write_text(json.dumps(meta, indent=1))
     (out_dir / files.markdown).write_text(project.markdown(meta))
-    (out_dir / files.tcl).write_text(project.vivado_tcl(meta, part))
+    digest = hashlib.sha256((out_dir / files.verilog).read_bytes()).hexdigest()
+    (out_dir / files.tcl).write_text(project.vivado_tcl(meta, part, digest))
     (out_dir / files.xdc).write_text(project.xdc(meta))
     project.write_testbench(out_dir / files.testbench, meta, program, testbench_samples)
     design = Design(name, out_dir, program, plan.latency_cycles, out_dir / files.verilog, metadata_path,
@@ -165,19 +167,9 @@ def check_options(out_dir: Path, name: str, overwrite: bool, interface: Interfac
     return occupied
 
 
-def _find_metadata(out_dir: Path) -> Path | None:
-    for path in sorted(out_dir.glob("*.json")):
-        try:
-            if json.loads(path.read_text()).get("format") == FORMAT:
-                return path
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            continue
-    return None
-
-
 def _remove_previous_design(out_dir: Path) -> None:
     """Delete the files an earlier ``emit_program`` wrote here, and nothing else."""
-    while (metadata_path := _find_metadata(out_dir)) is not None:
+    while (metadata_path := find_metadata(out_dir)) is not None:
         files = json.loads(metadata_path.read_text()).get("files", {})
         for key, file in files.items():
             own = out_dir / Path(file).name

@@ -56,6 +56,7 @@ class Metadata:
     outputs: tuple[BusElement, ...]
     files: DesignFiles
     report: dict
+    clock_period_ns: float | None = None  # the XDC's period; None when combinational
 
     @classmethod
     def from_dict(cls, meta: dict) -> "Metadata":
@@ -64,11 +65,22 @@ class Metadata:
         ports = {k: p for k, p in meta["ports"].items() if isinstance(p, dict)}
         return cls(meta["name"], meta["latency_cycles"], tuple(ports), ports["inp"]["width"], ports["out"]["width"],
                    tuple(BusElement(**e) for e in meta["inputs"]), tuple(BusElement(**e) for e in meta["outputs"]),
-                   DesignFiles(**meta["files"]), meta["report"])
+                   DesignFiles(**meta["files"]), meta["report"], (meta.get("clock") or {}).get("period_ns"))
 
     @classmethod
     def load(cls, path: str | Path) -> "Metadata":
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def find_metadata(out_dir: Path) -> Path | None:
+    """The design metadata file in ``out_dir`` (a ``.json`` of this module's FORMAT), None if there is none."""
+    for path in sorted(Path(out_dir).glob("*.json")):
+        try:
+            if json.loads(path.read_text()).get("format") == FORMAT:
+                return path
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            continue
+    return None
 
 
 def describe(program: Program, plan: PipelinePlan, interface: Interface, name: str, files: DesignFiles) -> dict:

@@ -8,7 +8,7 @@ import numpy as np
 
 from da_core.program import Program
 
-from . import bus, timing
+from . import bus, timing, vivado
 from .pipeline import PipelinePlan
 from .ports import bus_elements, bus_offsets, bus_width
 
@@ -39,28 +39,35 @@ def _round_up_tenth(ns: float) -> float:
     return math.ceil(ns * 10 - 1e-9) / 10 or 0.1
 
 
-def vivado_tcl(meta: dict, part: str) -> str:
+def vivado_tcl(meta: dict, part: str, verilog_sha256: str) -> str:
+    """The out-of-context run; it writes its reports where ``rtl_emit.vivado`` reads them, stamped with the
+    Verilog's SHA-256 so that reports of an earlier design in the same directory are not taken for these."""
     name, files = meta["name"], meta["files"]
+    folder = vivado.REPORT_DIR.format(name=name)
     return f"""# Vivado out-of-context synthesis, placement and routing of {name} (written by adderflow).
 # Run from any directory:  vivado -mode batch -source {files['tcl']} [-tclargs PART]
-# Reports go to vivado_{name}/ next to this script.
+# Reports go to {folder}/ next to this script; `adderflow report` reads them.
 set here [file dirname [file normalize [info script]]]
 set part {part}
 if {{$argc > 0}} {{ set part [lindex $argv 0] }}
-set reports $here/vivado_{name}
+set reports $here/{folder}
 file mkdir $reports
+file delete -force $reports/{vivado.STAMP}
 create_project -in_memory -part $part
 read_verilog $here/{files['verilog']}
 read_xdc -mode out_of_context $here/{files['xdc']}
 synth_design -top {name} -part $part -mode out_of_context -flatten_hierarchy full
-report_utilization -file $reports/utilization_synth.rpt
-report_timing_summary -file $reports/timing_synth.rpt
+report_utilization -file $reports/{vivado.UTILIZATION_SYNTH}
+report_timing_summary -file $reports/{vivado.TIMING_SYNTH}
 opt_design
 place_design
 route_design
-report_utilization -file $reports/utilization_route.rpt
-report_timing_summary -max_paths 10 -file $reports/timing_route.rpt
+report_utilization -file $reports/{vivado.UTILIZATION}
+report_timing_summary -max_paths 10 -file $reports/{vivado.TIMING}
 write_checkpoint -force $reports/{name}_routed.dcp
+set stamp [open $reports/{vivado.STAMP} w]
+puts $stamp {verilog_sha256}
+close $stamp
 """
 
 

@@ -121,8 +121,9 @@ class CompiledModel:
                    # small C++ functions at -O1: a large design compiles in seconds, not minutes
                    "-CFLAGS", "-O1", "--output-split-cfuncs", "500",
                    "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-WIDTH",
-                   "--top-module", self.meta.name, "--Mdir", str(obj.resolve()), "-o", str(self.binary.resolve()),
-                   str(verilog.resolve()), str(harness.resolve())]
+                   # paths relative to the build folder: make takes a path with '=' in it for an assignment
+                   "--top-module", self.meta.name, "--Mdir", obj.name, "-o", f"../{self.binary.name}",
+                   os.path.relpath(verilog.resolve(), self.build_dir.resolve()), harness.name]
         log = self.build_dir / "build.log"
         with log.open("w") as out:
             result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=self.build_dir)

@@ -28,3 +28,15 @@ def many_inputs(digits):
     data = np.tile(np.concatenate([x_train, x_test]), (5, 1))
     wild = rng.integers(-32, 48, size=(2000, 64)) / 16.0  # beyond the calibrated ranges: WRAP must match
     return np.concatenate([data, wild]).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def two_models(digits, tmp_path_factory):
+    """Two saved .keras candidates for sweeps: the digits MLP ("wide") and a 64-8-10 one ("narrow")."""
+    from adderflow.digits import train_digits_mlp
+
+    folder = tmp_path_factory.mktemp("models")
+    digits[0].save(folder / "wide.keras")
+    small, *_ = train_digits_mlp(hidden=(8,), epochs=3, beta=1e-3)
+    small.save(folder / "narrow.keras")
+    return [folder / "wide.keras", folder / "narrow.keras"]

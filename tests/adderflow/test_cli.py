@@ -21,6 +21,7 @@ def test_convert_and_verify(saved_model, tmp_path, capsys):
                  "--reset", "--clock-enable"]) == 0
     printed = capsys.readouterr().out
     assert "verified" in printed and "200 samples" in printed
+    assert "0 / 200 samples mismatched" in printed.splitlines()  # the acceptance line, on a line of its own
     verilog = (tmp_path / "out" / "adderflow_top.v").read_text()
     assert "input rst" in verilog and "input ce" in verilog
     assert "create_clock -period 2.5 " in (tmp_path / "out" / "adderflow_top.xdc").read_text()
@@ -97,6 +98,9 @@ def test_convert_with_report_then_report_command(saved_model, tmp_path, capsys):
     converted = capsys.readouterr().out
     assert "adders" in converted and "latency cycles" in converted and "dsps" in converted
     assert main(["report", str(out)]) == 0
+    header, ruler, row = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["name", "module", "adders"] and row.split()[:2] == ["out", "adderflow_top"]
+    assert main(["report", "--full", str(out)]) == 0
     reported = capsys.readouterr().out
     assert "adders" in reported and "Yosys synth_xilinx" in reported
 

@@ -1,20 +1,8 @@
 """Sweeps give the same designs on local processes and on a Dask cluster; the front is non-dominated."""
 
 import numpy as np
-import pytest
 
 from adderflow.sweep import Candidate, pareto_front, sweep
-
-
-@pytest.fixture(scope="module")
-def two_models(digits, tmp_path_factory):
-    from adderflow.digits import train_digits_mlp
-
-    folder = tmp_path_factory.mktemp("models")
-    digits[0].save(folder / "wide.keras")
-    small, *_ = train_digits_mlp(hidden=(8,), epochs=3, beta=1e-3)
-    small.save(folder / "narrow.keras")
-    return [folder / "wide.keras", folder / "narrow.keras"]
 
 
 def test_dask_and_local_processes_give_identical_designs(two_models, digits, tmp_path):

@@ -3,6 +3,7 @@
 import numpy as np
 
 import da_core
+import quant
 
 
 def test_program_equals_reference(digits_net, many_inputs, tmp_path):
@@ -28,3 +29,25 @@ def test_program_widths_hold_every_value(digits_net, many_inputs):
     lo = np.array([op.interval.lo for op in program.ops])
     hi = np.array([op.interval.hi for op in program.ops])
     assert np.all(values >= lo) and np.all(values <= hi)
+
+
+def test_every_op_is_traced_to_the_node_that_made_it(digits_net, many_inputs):
+    """``origins`` survives trimming and a save/load; the per-node costs add up to the program's."""
+    program, intervals = da_core.lower_with_intervals(digits_net)
+    assert len(program.origins) == len(program.ops)
+    names = {spec.name for spec in digits_net.inputs} | {node.name for node in digits_net.nodes}
+    table = program.cost_by_origin()
+    assert set(table) <= names
+    assert sum(r["adders"] for r in table.values()) == program.n_adders
+    assert sum(r["luts"] for r in table.values()) == program.cost
+    dense = [n.name for n in digits_net.nodes if isinstance(n.op, quant.Dense)]
+    assert sum(table[n]["adders"] for n in dense) > 0.9 * program.n_adders  # the matrices hold the adders
+    assert da_core.Program.from_dict(program.to_dict()).origins == program.origins
+    # the intervals: one per element of every tensor, each holding every value the data reaches
+    for name, values in digits_net.trace(many_inputs).items():
+        flat = values.reshape(len(values), -1)
+        ivs = intervals[name]
+        assert len(ivs) == flat.shape[1]
+        lo = np.array([iv.lo * 2.0**iv.exp for iv in ivs])
+        hi = np.array([iv.hi * 2.0**iv.exp for iv in ivs])
+        assert np.all(flat >= lo) and np.all(flat <= hi), name

@@ -54,7 +54,8 @@ class FakeNetwork:
 
 @pytest.fixture(scope="module")
 def design(tmp_path_factory):
-    return emit_program(matrix_program(W), tmp_path_factory.mktemp("verify"), latency_cutoff=2,
+    """In a directory named as sweeps label their points: make must not read its '=' as an assignment."""
+    return emit_program(matrix_program(W), tmp_path_factory.mktemp("verify") / "beta=1e-5_lc=2", latency_cutoff=2,
                         network=FakeNetwork())
 
 
@@ -64,10 +65,11 @@ def _raw_inputs(n):
     return (codes + rng.random(codes.shape)) * 2.0 ** np.array([iv.exp for iv in INPUTS], dtype=np.float64)
 
 
-def test_network_reference_program_and_rtl_agree(design):
+def test_network_reference_program_and_rtl_agree(design, capsys):
     result = verify(design, _raw_inputs(2000))
     assert result.n_samples == 2000 and result.latency_cycles == design.latency_cycles > 0
     assert result.samples_per_second > 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 / 2000 samples mismatched"  # the acceptance line
 
 
 def test_a_wrong_program_fails_the_reference_leg(design):
@@ -77,9 +79,12 @@ def test_a_wrong_program_fails_the_reference_leg(design):
         verify(dataclasses.replace(design, program=matrix_program(wrong)), _raw_inputs(200))
 
 
-def test_a_wrong_reference_names_the_sample(design):
-    with pytest.raises(MismatchError, match=r"reference vs program mismatch at sample 77, output 2"):
+def test_a_wrong_reference_names_the_sample(design, capsys):
+    with pytest.raises(MismatchError, match=r"reference vs program mismatch at sample 77, output 2") as error:
         verify(dataclasses.replace(design, network=FakeNetwork(corrupt_sample=77)), _raw_inputs(200))
+    assert (error.value.n_bad_samples, error.value.n_samples) == (1, 200)
+    assert "1 / 200 samples mismatched" in str(error.value)
+    assert capsys.readouterr().out.splitlines()[-1] == "1 / 200 samples mismatched (reference vs program)"
 
 
 def test_without_network_inputs_are_values_on_the_grid(design):
