@@ -9,14 +9,15 @@ from .fixed import OVERFLOW_MODES, ROUND_MODES
 from .network import Quantizer
 
 
-def read_quantizer(q, layer) -> Quantizer:
+def read_quantizer(q, layer, with_affine: bool = False) -> Quantizer:
     """Freeze an HGQ2 ``Quantizer`` to integer (k, i, f) per feature, dropping the batch axis.
 
     A power-of-two ``scaler`` (quantize x / 2**s, then multiply by 2**s) is the format (k, i + s, f - s).
+    A post-quantization ``affine`` is refused unless the caller applies it (``with_affine``, see ``read_affine``).
     """
     at = f"{where(layer)}, quantizer {q.name!r}"
     affine = getattr(q, "affine", None)
-    if affine is not None:
+    if affine is not None and not with_affine:
         raise UnsupportedLayerError(f"{at} has an affine transform {affine}; supported: quantizers without one")
     scaler = getattr(q, "scaler", None)
     shift = 0
@@ -36,6 +37,19 @@ def read_quantizer(q, layer) -> Quantizer:
         k, i, f = k[0], i[0], f[0]
     return Quantizer(k.astype(np.int64), i.astype(np.int64) + shift, f.astype(np.int64) - shift, inner.round_mode,
                      inner.overflow_mode)
+
+
+def read_affine(q, layer) -> tuple[float, float] | None:
+    """The (scale, shift) HGQ2 applies after quantizing (``q(x) * scale + shift``, as a hard sigmoid's
+    gate quantizer does), or None; refused unless both are short dyadic numbers, exact in float32."""
+    affine = getattr(q, "affine", None)
+    if affine is None:
+        return None
+    scale, shift = (float(v) for v in affine)
+    if not all(np.float32(v) == v and math.frexp(v)[0] * 2**24 % 1 == 0 for v in (scale, shift)):
+        raise UnsupportedLayerError(f"{where(layer)}, quantizer {q.name!r} has an affine transform {affine}; "
+                                    "supported: dyadic scale and shift exact in float32 (e.g. 0.25, 0.5)")
+    return scale, shift
 
 
 def input_quantizer(layer, j: int = 0) -> Quantizer | None:

@@ -9,8 +9,8 @@ Shared with ``spiking``: the options every HGQ2 sequence layer has (``sequence_i
 import numpy as np
 
 from ..errors import UnsupportedLayerError, where
-from ..hgq_quantizer import input_quantizer, read_quantizer
-from ..network import Concatenate, Linear, Relu, Reshape
+from ..hgq_quantizer import input_quantizer, read_affine, read_quantizer
+from ..network import Concatenate, Einsum, Linear, Relu, Reshape
 from ..registry import handles
 
 SEQUENCE_LIMITS = "`return_sequences`, `return_state`, `go_backwards`; no masks, initial states or `stateful`"
@@ -95,10 +95,103 @@ def simple_rnn(reader, layer, ins: list[str], call) -> str | tuple[str, str]:
 
 
 @handles("recurrent and spiking", "hgq.layers.QGRU",
-         limits="refused for now: its gates multiply two variables (z·h, r·h); the product op exists, the GRU's "
-                "reader does not yet",
+         limits=f"activations 'linear' (hard tanh and hard sigmoid by the gate quantizers) or 'relu'; "
+                f"`reset_after` both ways; {SEQUENCE_LIMITS}",
          quantized_io=False)
-def gru(reader, layer, ins: list[str], call) -> str:
-    raise UnsupportedLayerError(f"{where(layer)} is not supported yet: its update and reset gates multiply two "
-                                "variables (z * h and r * h), which its reader does not handle yet; supported: "
-                                "QSimpleRNN, QSimpleSNN and QLIF")
+def gru(reader, layer, ins: list[str], call) -> str | tuple[str, str]:
+    """HGQ2's gated step, h_0 = 0, with ``q = sq(h_{t-1})``::
+
+        z, r = split(praq(x_t @ K_zr + q @ R_zr + b_zr))
+        hh = paq(x_t @ K_h + b_h + r * rhq(q @ R_h + b'_h))      reset_after
+        hh = paq(x_t @ K_h + b_h + rhq(r * q) @ R_h)             reset before
+        h = z * q + (1 - z) * hh
+
+    Each step is a few ``Linear`` ops on ``[x_t, ...]`` and three elementwise products, in HGQ2's order
+    (every product and sum is checked exact in float32)."""
+    cell = layer.cell
+    for role in ("activation", "recurrent_activation"):
+        name = getattr(getattr(cell, role), "__name__", "?")
+        if name not in ("linear", "relu"):
+            raise UnsupportedLayerError(f"{where(layer)} has {role} {name!r}; supported: 'linear' or 'relu' (the "
+                                        "gate quantizers make 'linear' a hard sigmoid or hard tanh)")
+    flat, n_steps, n_in = sequence_input(reader, layer, ins)
+    units = cell.units
+    kernel = np.asarray(cell.qkernel, dtype=np.float64)
+    recurrent = np.asarray(cell.qrecurrent_kernel, dtype=np.float64)
+    bias_in, bias_rec = _gru_biases(cell)
+
+    def quantize(suffix: str, role: str, x: str) -> str:
+        """``x`` through the cell's quantizer ``role`` and its affine transform, if any."""
+        hq = getattr(cell, role)
+        y = reader.quantize(layer, suffix, read_quantizer(hq, layer, with_affine=True), x)
+        affine = read_affine(hq, layer)
+        if affine is None:
+            return y
+        n = reader.shapes[y][0]
+        return step_linear(reader, layer, f"{suffix}/affine", y, np.arange(n), affine[0] * np.eye(n),
+                           np.full(n, affine[1]))
+
+    zr, h = slice(0, 2 * units), slice(2 * units, 3 * units)
+    eye = np.eye(units)
+
+    def linear(suffix: str, parts: list, kernels: list[np.ndarray], bias) -> str:
+        """``sum_k parts[k] @ kernels[k] + bias``: one ``Linear`` on the parts joined; a part is a node, or a
+        node and the rows of it to use."""
+        parts = [(p, np.arange(reader.shapes[p][0])) if isinstance(p, str) else p for p in parts]
+        names = [name for name, _ in parts]
+        offsets = np.cumsum([0] + [reader.shapes[name][0] for name in names[:-1]])
+        src = names[0] if len(names) == 1 else join(reader, layer, f"{suffix}/inputs", names)
+        rows = np.concatenate([offset + rows for offset, (_, rows) in zip(offsets, parts)])
+        return step_linear(reader, layer, suffix, src, rows, np.vstack(kernels), bias)
+
+    def product(suffix: str, a: str, b: str) -> str:
+        return reader.add(layer, suffix, Einsum.elementwise((units,)), [a, b], (units,))
+
+    state = step_linear(reader, layer, "h0", flat, np.arange(n_in), np.zeros((n_in, units)), None)  # zeros
+    outputs: list[str] = []
+    for n, t in enumerate(time_steps(layer, n_steps)):
+        x_rows = np.arange(t * n_in, (t + 1) * n_in)
+        qs = quantize(f"t{n}/sq", "sq", state)
+        gates = linear(f"t{n}/zr", [(flat, x_rows), qs], [kernel[:, zr], recurrent[:, zr]],
+                       _add(bias_in, bias_rec, zr))
+        gates = _act(reader, layer, f"t{n}/zr_act", cell.recurrent_activation, gates)
+        gates = quantize(f"t{n}/praq", "praq", gates)
+        z = step_linear(reader, layer, f"t{n}/z", gates, np.arange(units), eye, None)
+        r = step_linear(reader, layer, f"t{n}/r", gates, units + np.arange(units), eye, None)
+        if cell.reset_after:
+            inner = step_linear(reader, layer, f"t{n}/inner_h", qs, np.arange(units), recurrent[:, h],
+                                None if bias_rec is None else bias_rec[h])
+            rh = product(f"t{n}/r_inner", r, quantize(f"t{n}/rhq", "rhq", inner))
+            pre = linear(f"t{n}/h", [(flat, x_rows), rh], [kernel[:, h], eye], _add(bias_in, None, h))
+        else:
+            rq = quantize(f"t{n}/rhq", "rhq", product(f"t{n}/r_state", r, qs))
+            pre = linear(f"t{n}/h", [(flat, x_rows), rq], [kernel[:, h], recurrent[:, h]], _add(bias_in, None, h))
+        pre = _act(reader, layer, f"t{n}/h_act", cell.activation, pre)
+        hh = quantize(f"t{n}/paq", "paq", pre)
+        keep = product(f"t{n}/z_state", z, qs)
+        one_minus_z = step_linear(reader, layer, f"t{n}/1-z", z, np.arange(units), -eye, np.ones(units))
+        new = product(f"t{n}/z_candidate", one_minus_z, hh)
+        state = linear(f"t{n}/state", [keep, new], [eye, eye], None)
+        outputs.append(state)
+    return sequence_output(reader, layer, outputs, state)
+
+
+def _gru_biases(cell) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The input and recurrent biases (the recurrent one only with ``reset_after``)."""
+    if not cell.use_bias:
+        return None, None
+    bias = np.asarray(cell.qbias, dtype=np.float64)
+    return (bias[0], bias[1]) if cell.reset_after else (bias, None)
+
+
+def _add(a: np.ndarray | None, b: np.ndarray | None, part: slice) -> np.ndarray | None:
+    """The sum of two optional biases over ``part``."""
+    picked = [v[part] for v in (a, b) if v is not None]
+    return sum(picked) if picked else None
+
+
+def _act(reader, layer, suffix: str, activation, x: str) -> str:
+    """``x`` through a gate's activation: relu, or linear (unchanged)."""
+    if getattr(activation, "__name__", "?") == "relu":
+        return reader.add(layer, suffix, Relu(), [x], reader.shapes[x])
+    return x

@@ -30,6 +30,15 @@ def _rnn_options(x):
     return [a, *b, *c, d]
 
 
+def _gru_options(x):
+    a = hl.QGRU(4, return_sequences=True, name="reset_after_sequence")(x)
+    b = hl.QGRU(3, reset_after=False, go_backwards=True, name="reset_before_backwards")(x)
+    c = hl.QGRU(3, activation="relu", recurrent_activation="relu", use_bias=False, return_state=True,
+                name="relu_no_bias_state")(x)
+    d = hl.QGRU(2, reset_after=False, return_sequences=True, name="stacked")(a)
+    return [a, b, *c, d]
+
+
 def _snn_options(x):
     x = hl.QDense(4, name="encode")(x)
     a = hl.QSimpleSNN(4, return_sequences=True, name="subtract")(x)
@@ -50,12 +59,12 @@ def _sequences(n, rng, scale=1.0):
     return (scale * (pulse + 0.1 * rng.normal(size=pulse.shape))).astype(np.float32)
 
 
-@pytest.fixture(scope="module", params=["rnn", "snn"])
+@pytest.fixture(scope="module", params=["rnn", "gru", "snn"])
 def trained(request):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     inp = keras.Input((N_STEPS, 3))
-    outputs = {"rnn": _rnn_options, "snn": _snn_options}[request.param](inp)
+    outputs = {"rnn": _rnn_options, "gru": _gru_options, "snn": _snn_options}[request.param](inp)
     model = keras.Model(inp, outputs)
     x = _sequences(512, rng)
     model.compile(keras.optimizers.Adam(3e-3), "mse")

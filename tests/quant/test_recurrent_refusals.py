@@ -29,7 +29,8 @@ def _initial_state(x, state):
 
 
 CASES = {
-    "gru": (lambda: _model(lambda x: hl.QGRU(3)(x)), "multiply two variables"),
+    "gru_tanh": (lambda: _model(lambda x: hl.QGRU(3, recurrent_activation="sigmoid")(x)),
+                 "recurrent_activation 'sigmoid'"),
     "tanh": (lambda: _model(lambda x: hl.QSimpleRNN(3, activation="tanh")(x)), "activation 'tanh'"),
     "mask": (lambda: _model(_masked, extra=keras.Input((4,), dtype="bool")), "no mask"),
     "initial_state": (lambda: _model(_initial_state, extra=keras.Input((3,))), "zero initial state"),

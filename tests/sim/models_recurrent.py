@@ -64,6 +64,22 @@ def stacked_rnn(n_steps: int = 4):
     return model, sequences(n_steps, 2)
 
 
+def stacked_gru(n_steps: int = 4):
+    """QGRU (return_sequences) - QGRU (reset before the product) - QDense: a pulse's height and time."""
+    import keras
+    from hgq.layers import QDense, QGRU
+
+    x = _train(n_steps, 2, seed=3)
+    inp = keras.Input((n_steps, 2))
+    h = QGRU(4, return_sequences=True, name="gru1")(inp)
+    h = QGRU(3, reset_after=False, name="gru2")(h)
+    out = QDense(2, name="readout")(h)
+    model = keras.Model(inp, out, name="stacked_gru")
+    y = np.stack([x.max(axis=(1, 2)), x.argmax(axis=1).mean(axis=1) / n_steps], axis=1)
+    fit_and_calibrate(model, x, y)
+    return model, sequences(n_steps, 2)
+
+
 def relu_rnn(n_steps: int = 4):
     """QSimpleRNN with ReLU and a state quantizer, then QDense: the pulse's area."""
     import keras
@@ -94,4 +110,5 @@ def spiking_classifier(n_steps: int = 4):
     return model, sequences(n_steps, 3)
 
 
-MODELS = {"stacked_rnn": stacked_rnn, "relu_rnn": relu_rnn, "spiking_classifier": spiking_classifier}
+MODELS = {"stacked_rnn": stacked_rnn, "stacked_gru": stacked_gru, "relu_rnn": relu_rnn,
+          "spiking_classifier": spiking_classifier}

@@ -1,9 +1,9 @@
 """Recurrent and spiking models end to end: HGQ2 model.predict == NumPy reference == program == Verilog.
 
-A stacked QSimpleRNN pair (return_sequences on the first), a QSimpleRNN with ReLU and a QLIF spiking
-classifier, each trained a few steps, calibrated and checked on over 10,000 sequences (half far beyond the
-calibration range) with no mismatch. The options of each layer are checked on the reference and the program
-in tests/quant/test_recurrent_*.py.
+A stacked QSimpleRNN pair and a stacked QGRU pair (return_sequences on the first), a QSimpleRNN with ReLU
+and a QLIF spiking classifier, each trained a few steps, calibrated and checked on over 10,000 sequences
+(half far beyond the calibration range) with no mismatch. The options of each layer are checked on the
+reference and the program in tests/quant/test_recurrent_*.py.
 """
 
 import numpy as np
