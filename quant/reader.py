@@ -46,9 +46,10 @@ class Reader:
         self.nodes: list[Node] = []
         self.names: dict[int, str] = {}  # id(KerasTensor) -> network tensor name
         self.shapes: dict[str, tuple[int, ...]] = {}
+        self.inputs: list[Input] = []
 
     def read(self) -> Network:
-        inputs = []
+        self.inputs = inputs = []
         for n, t in enumerate(self.graph.inputs):
             shape = tensor_shape(t)
             name = f"input_{n}" if len(self.graph.inputs) > 1 else "input"
