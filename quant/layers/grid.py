@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import UnsupportedLayerError, where
-from ..network import Gather, Quantize, Reshape, Table
+from ..network import Gather, Quantize, Reshape, Table, to_codes
 
 MAX_TABLE_BITS = 14  # input bits of a lookup table: 16,384 entries per distinct table
 
@@ -60,6 +60,8 @@ def upstream_formats(reader, layer, x: str) -> np.ndarray:
             return spec.quantizer.formats(shape)
     elif isinstance(node.op, Quantize):
         return node.op.quantizer.formats(shape)
+    elif isinstance(node.op, Table):
+        return np.array([covering_format(node.op.tables[t]) for t in node.op.table_of.tolist()], np.int64)
     elif isinstance(node.op, Reshape):
         return upstream_formats(reader, layer, node.inputs[0])
     elif isinstance(node.op, Gather) and np.all(node.op.index >= 0):
@@ -68,6 +70,16 @@ def upstream_formats(reader, layer, x: str) -> np.ndarray:
     raise UnsupportedLayerError(f"{where(layer)} has enable_iq=False and reads {x!r}, whose values are not on a "
                                 "known grid; supported: enable_iq=False right after a quantizer (an hgq Quantizer, "
                                 "or a layer with enable_oq=True), or enable_iq=True")
+
+
+def covering_format(values: np.ndarray) -> tuple[int, int, int]:
+    """The narrowest (k, i, f) holding every one of ``values`` exactly (a table's entries: what the next
+    table reads)."""
+    codes, exp = to_codes(values)
+    lo, hi = int(codes.min()), int(codes.max())
+    k = int(lo < 0)
+    bits = max(hi.bit_length(), (-lo - 1).bit_length() if lo < 0 else 0)
+    return k, bits + exp, -exp
 
 
 def layout_index(layer, move: Callable, in_shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
