@@ -24,7 +24,8 @@ def _model(make, shape=(3,)):
 
 
 @pytest.mark.parametrize("make, names", [
-    (lambda q: QUnaryFunctionLUT("tanh", enable_iq=False, name="t")(QDense(2, name="d")(q)), ("'t'", "enable_iq=False")),
+    (lambda q: QUnaryFunctionLUT("tanh", enable_iq=False, name="t")(QDense(2, name="d")(q)),
+     ("'t'", "enable_iq=False")),
     (lambda q: QDenseT(2, activation="tanh", name="dt")(q), ("'dt'", "activation 'tanh'")),
     (lambda q: QUnaryFunctionLUT("tanh", iq_conf=QuantizerConfig("kif", "datalane", i0=4, f0=16), name="wide")(q),
      ("'wide'", "input bits")),
