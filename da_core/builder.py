@@ -248,7 +248,7 @@ class ProgramBuilder:
         result = Interval(min(entries), max(entries), exp if any(entries) else 0)
         entries = tuple(entries)
         entries = self._tables.setdefault(entries, entries)  # identical tables: one object, stored once
-        cost = table_luts(iv.width, entries, result.width)
+        cost = table_luts(iv.width, entries, result.width, iv.lo)
         depth = self.depth(a) + table_depth(iv.width)
         return self._emit("lut", (a,), (iv.lo, iv.exp, entries), result, depth, cost)
 

@@ -31,9 +31,19 @@ def varying_bits(entries: Sequence[int], width: int) -> int:
     return bin(mask & ~(ones | zeros)).count("1")
 
 
-def table_luts(in_bits: int, entries: Sequence[int], width: int) -> int:
-    """The LUT estimate of a table of ``entries`` (codes, ``width`` bits) over ``in_bits`` address bits."""
-    return luts_per_bit(in_bits) * varying_bits(entries, width)
+def table_luts(in_bits: int, entries: Sequence[int], width: int, base: int = 0) -> int:
+    """The LUT estimate of a table of ``entries`` (codes, ``width`` bits; entry ``j`` at address ``base + j``)
+    over ``in_bits`` address bits. In a table written as logic, an output bit that is an address bit or its
+    complement is a wire (its inverter folds into the reader's LUT)."""
+    bits = varying_bits(entries, width)
+    if is_logic(in_bits) and bits:
+        mask = (1 << in_bits) - 1
+        address_bits = {tuple(((base + j) & mask) >> a & 1 for j in range(len(entries))) for a in range(in_bits)}
+        for b in range(width):
+            column = tuple(c >> b & 1 for c in entries)
+            if len(set(column)) == 2:  # constants are counted out already
+                bits -= column in address_bits or tuple(1 - v for v in column) in address_bits
+    return luts_per_bit(in_bits) * bits
 
 
 def table_depth(in_bits: int) -> int:

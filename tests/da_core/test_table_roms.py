@@ -54,6 +54,9 @@ def test_table_cost_is_luts_per_varying_output_bit():
     program = _program()
     fx = program.ops[program.outputs[0]]
     assert fx.cost == table_luts(5, fx.params[2], fx.interval.width) == varying_bits(fx.params[2], fx.interval.width)
+    assert table_luts(2, [0b00, 0b01, 0b10, 0b11], 2) == 0  # the address itself: wires
+    assert table_luts(2, [0b10, 0b11, 0b00, 0b01], 2) == 0  # a wire and an inverted address bit
+    assert table_luts(2, [0, 1, 1, 0], 1) == 1  # an XOR of the address bits: one LUT
 
 
 def test_roms_in_verilog_once_tiny_tables_as_logic_and_bit_exact(tmp_path):
