@@ -42,3 +42,21 @@ def test_a_table_layer_on_a_raw_model_input_asks_for_a_quantizer():
     model = keras.Model(inp, QDenseT(2, name="dt")(inp))
     with pytest.raises(quant.UnsupportedLayerError, match="put an hgq Quantizer layer"):
         quant.from_keras(model)
+
+
+def test_table_layers_without_their_input_quantizer_read_the_upstream_grid():
+    """enable_iq=False after a quantizer: QDenseT and QUnaryFunctionLUT tables span the quantizer's codes, exactly
+    as HGQ2 computes them, inputs beyond the calibration range included."""
+    from hgq.layers import QEinsumDenseT
+
+    def make(q):
+        t = QUnaryFunctionLUT("tanh", enable_iq=False, enable_ebops=False, name="t")(q)
+        d = QDenseT(2, enable_iq=False, enable_ebops=False, name="dt")(q)
+        e = QEinsumDenseT("bi,ij->bj", (2,), enable_iq=False, enable_ebops=False, name="et")(t)
+        return keras.layers.Concatenate()([d, e])
+
+    model = _model(make)
+    x = np.random.default_rng(1).uniform(-12, 12, size=(10_240, 3)).astype(np.float32)
+    network = quant.from_keras(model)
+    assert not any(n.name.endswith("/iq") for n in network.nodes)
+    np.testing.assert_array_equal(network.predict(x), model.predict(x, batch_size=4096, verbose=0))
