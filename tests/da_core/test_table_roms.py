@@ -70,3 +70,22 @@ def test_roms_in_verilog_once_tiny_tables_as_logic_and_bit_exact(tmp_path):
     assert sim.verify_codes(design, codes).n_samples == len(codes)
     amaranth = emit_program(program, tmp_path / "amaranth", latency_cutoff=1, backend="amaranth")
     assert sim.verify_codes(amaranth, codes).n_samples == len(codes)
+
+
+def test_a_rounding_quantizer_after_a_table_in_a_network_folds_into_it():
+    """An unquantized table (QUnaryFunctionLUT with enable_oq=False) read by the next layer's RND quantizer: one
+    table of rounded entries, no rounding adder, equal to the reference on every input code."""
+    from da_core import lower
+    from quant.network import Input, Network, Node, Quantize, Quantizer, Table
+
+    def q(k, i, f):
+        return Quantizer(np.array([k]), np.array([i]), np.array([f]), "RND", "SAT")
+
+    entries = np.tanh(np.arange(-16, 16) / 8).astype(np.float32).astype(np.float64)  # 24-bit values
+    table = Table(np.array([-3]), np.array([-16]), np.array([0]), (entries,), (1,))
+    network = Network((Input("x", (1,), q(1, 1, 3)),),
+                      (Node("t", table, ("x",)), Node("q", Quantize(q(1, 0, 4)), ("t",))), ("q",))
+    program = lower(network)
+    assert [op.kind for op in program.ops] == ["input", "lut"]
+    x = (np.arange(-16, 16) / 8)[:, None]
+    np.testing.assert_array_equal(program(x), network.predict(x))
