@@ -18,7 +18,8 @@ kind         args       params and meaning
 ``min``      (a, b)     (): elementwise minimum
 ``lut``      (a,)       (base, base_exp, table): the code ``table[c - base]``, where
                         ``c`` is ``a``'s value as a code at exponent ``base_exp``;
-                        the table holds one output code per input code (a tuple of ints)
+                        the table holds one output code per input code (a tuple of ints;
+                        identical tables are one object, saved once: ``Program.tables``)
 ``mul``      (a, b)     (): ``a * b`` exactly, the exponent the sum of the operands'; a
                         select (AND) when ``b`` is one unsigned bit ([0..1]), else a
                         multiplier (a DSP, or shift-and-add by ``da_core.multipliers``)
