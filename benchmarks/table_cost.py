@@ -41,8 +41,8 @@ def model_row(name: str, out: Path) -> dict:
     design = rtl_emit.compile_model(model, out / name, latency_cutoff=4, backend="direct")
     program = design.program
     y = rtl_emit.yosys_report(design)
-    return dict(adders=program.n_adders, tables=len(program.tables),
-                lut_ops=sum(op.kind == "lut" for op in program.ops), estimate=design.report["lut_estimate"],
+    return dict(adders=program.n_adders, tables=design.report["tables"], lut_ops=design.report["table_lookups"],
+                estimate=design.report["lut_estimate"],
                 yosys=y.get("luts", "?"), latency=design.latency_cycles)
 
 

@@ -39,7 +39,8 @@ def test_each_distinct_rom_is_written_once_and_tiny_tables_are_logic(built):
     _, _, _, design = built
     program, verilog = design.program, design.verilog_path.read_text()
     luts = [op for op in program.ops if op.kind == "lut"]
-    assert luts
+    assert luts and design.report["table_lookups"] == len(luts) and design.report["tables"] == len(program.tables)
+    assert len(program.tables) == len({op.params[2] for op in luts})
     roms = {(program.ops[op.args[0]].interval.width, op.params) for op in luts
             if not is_logic(program.ops[op.args[0]].interval.width)}
     functions = re.findall(r"^\s*function \[\d+:0\] (rom\d+);", verilog, flags=re.M)
