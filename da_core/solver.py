@@ -68,7 +68,7 @@ def solve_integer(
         raise ValueError(
             f"matrix too large: {int(n_terms.sum())} signed digits, the solver handles up to {MAX_SIGNALS // 2}"
         )
-    kraft_budget = np.where(parent < 0, 1 << cap, (1 << depth_bound) - (1 << cap[np.maximum(parent, 0)]))
+    kraft_budget = np.where(parent < 0, 1 << cap, (1 << cap) - (1 << cap[np.maximum(parent, 0)]))
     table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
     terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget)
     u_index, u_shift, u_sign = sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
