@@ -50,9 +50,11 @@ def _terms_key(t1, t2) -> int:
 
 
 @numba.njit(cache=True, inline="always")
-def _saving(uses, width) -> int:
-    """Cost saved by computing a pair once for `uses` places instead of in each."""
-    return (uses - 1) * width
+def _saving(uses, width, key, salt) -> int:
+    """Cost saved by computing a pair once for `uses` places instead of in each,
+    in the high bits; the low bits break ties by a hash of the pair and `salt`,
+    so passes with different salts explore different greedy paths."""
+    return ((uses - 1) * width << 8) | ((((key + salt) * 2654435761) >> 16) & 255)
 
 
 @numba.njit(cache=True)
@@ -107,7 +109,7 @@ def _count_pairs(out_term, out_len, n_in, n_shifts):
 
 
 @numba.njit(cache=True)
-def _initial_heap(dense, pairs, lo, hi):
+def _initial_heap(dense, pairs, lo, hi, salt):
     """Every pair that occurs at least twice, scored by its saving."""
     n_cand = 0
     for a in range(dense.shape[0]):
@@ -122,13 +124,15 @@ def _initial_heap(dense, pairs, lo, hi):
                 for k in range(2):
                     if dense[a, b, d, k] >= 2:
                         s = 2 * k - 1
-                        heap[h_size[0], 0] = _saving(dense[a, b, d, k], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s))
+                        heap[h_size[0], 0] = _saving(
+                            dense[a, b, d, k], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s), pair_key(a, b, d, s), salt
+                        )
                         heap[h_size[0], 1] = pair_key(a, b, d, s)
                         h_size[0] += 1
     for i in range(len(pairs)):
         if pairs[i, 0] != ht.EMPTY and pairs[i, 1] >= 2:
             a, b, d, s = unpack_pair(pairs[i, 0])
-            score = _saving(pairs[i, 1], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s))
+            score = _saving(pairs[i, 1], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s), pairs[i, 0], salt)
             heap = mh.push(heap, h_size, score, pairs[i, 0])
     mh.heapify(heap, h_size)
     return heap, h_size
@@ -207,7 +211,9 @@ def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_met
 
 
 @numba.njit(cache=True)
-def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget):
+def extract_common_pairs(
+    term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget, salt=0
+):
     """Greedy pair sharing over all outputs; appends the shared adders to the
     signal table and returns the outputs' remaining terms in the same layout
     as csd_terms (term_sig, term_shift, term_sign, n_terms). kraft_budget[j]
@@ -221,7 +227,7 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
         for t in range(n_terms[j]):
             n_shifts = max(n_shifts, term_shift[j, t] + 1)
     dense, pairs, pairs_meta = _count_pairs(out_term, out_len, n_in, n_shifts)
-    heap, h_size = _initial_heap(dense, pairs, lo, hi)
+    heap, h_size = _initial_heap(dense, pairs, lo, hi, salt)
 
     occ = np.zeros((n_rec + 1, 2), dtype=np.int64)
     keys = np.zeros(term_sig.shape[1] + 1, dtype=np.int64)  # scratch for one output's pair keys
@@ -236,7 +242,7 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
             continue
         a, b, d, s = unpack_pair(key)
         width = merge_cost(lo[a], hi[a], lo[b], hi[b], d, s)
-        bound = _saving(uses, width)
+        bound = _saving(uses, width, key, salt)
         if bound < mh.top_score(heap, h_size):
             heap = mh.push(heap, h_size, bound, key)
             continue
@@ -244,7 +250,7 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
         n_occ = _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft, kraft_budget, depth, occ)
         if n_occ < 2:
             continue  # back in the heap when its count grows
-        actual = _saving(n_occ, width)
+        actual = _saving(n_occ, width, key, salt)
         if actual < mh.top_score(heap, h_size):
             heap = mh.push(heap, h_size, actual, key)
             continue
@@ -280,7 +286,8 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
             if uses >= 2:
                 ht.put(pairs, pairs_meta, key, uses)
                 pa, pb, pd, ps = unpack_pair(key)
-                heap = mh.push(heap, h_size, _saving(uses, merge_cost(lo[pa], hi[pa], lo[pb], hi[pb], pd, ps)), key)
+                score = _saving(uses, merge_cost(lo[pa], hi[pa], lo[pb], hi[pb], pd, ps), key, salt)
+                heap = mh.push(heap, h_size, score, key)
 
     left_sig = np.zeros_like(term_sig)
     left_shift = np.zeros_like(term_sig)

@@ -19,6 +19,10 @@ from da_core.sum_tree import sum_outputs
 DEFAULT_DEPTH_SLACK = 1
 MAX_KRAFT_DEPTH = 36  # deeper bounds never bind and would overflow the Kraft sums
 MAX_IN_DEPTH = 24
+# Greedy passes with different tie-breaks, the fewest adders kept: as many as
+# fit PASS_DIGITS signed digits of work, at most MAX_PASSES.
+MAX_PASSES = 8
+PASS_DIGITS = 40000
 _INT64_HEADROOM = 1 << 61
 
 
@@ -41,6 +45,7 @@ def solve_integer(
     hi: np.ndarray,
     max_depth: int | None = None,
     in_depth: np.ndarray | None = None,
+    passes: int | None = None,
 ) -> AdderGraph:
     """Adder graph computing y = x @ W exactly for integer x with lo <= x <= hi.
 
@@ -69,9 +74,18 @@ def solve_integer(
             f"matrix too large: {int(n_terms.sum())} signed digits, the solver handles up to {MAX_SIGNALS // 2}"
         )
     kraft_budget = np.where(parent < 0, 1 << cap, (1 << cap) - (1 << cap[np.maximum(parent, 0)]))
-    table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
-    terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget)
-    u_index, u_shift, u_sign = sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
+    if passes is None:
+        passes = max(1, min(MAX_PASSES, PASS_DIGITS // max(int(n_terms.sum()), 1)))
+    best = None
+    for salt in range(passes):
+        table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
+        terms = extract_common_pairs(
+            term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget, salt
+        )
+        outs = sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
+        if best is None or table.count[0] < best[0].count[0]:
+            best = table, outs
+    table, (u_index, u_shift, u_sign) = best
 
     zero = col_index < 0
     safe = np.where(zero, 0, col_index)
