@@ -57,6 +57,14 @@ def _saving(uses, width, key, salt) -> int:
     return ((uses - 1) * width << 8) | ((((key + salt) * 2654435761) >> 16) & 255)
 
 
+@numba.njit(cache=True, inline="always")
+def _weight(a_lo, a_hi, a_depth, b_lo, b_hi, b_depth, d, s, skew) -> int:
+    """What one use of a pair saves: its adder's width, times skew / 4 when the
+    operands' depths differ (that pair spends the output's depth room)."""
+    width = merge_cost(a_lo, a_hi, b_lo, b_hi, d, s)
+    return 4 * width if a_depth == b_depth else skew * width
+
+
 @numba.njit(cache=True)
 def _index_terms(term_sig, term_shift, term_sign, n_terms, n_in, n_signals, depth):
     """Records of the initial terms (grouped by input), each output's live
@@ -109,7 +117,7 @@ def _count_pairs(out_term, out_len, n_in, n_shifts):
 
 
 @numba.njit(cache=True)
-def _initial_heap(dense, pairs, lo, hi, salt):
+def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
     """Every pair that occurs at least twice, scored by its saving."""
     n_cand = 0
     for a in range(dense.shape[0]):
@@ -125,14 +133,19 @@ def _initial_heap(dense, pairs, lo, hi, salt):
                     if dense[a, b, d, k] >= 2:
                         s = 2 * k - 1
                         heap[h_size[0], 0] = _saving(
-                            dense[a, b, d, k], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s), pair_key(a, b, d, s), salt
+                            dense[a, b, d, k],
+                            _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew),
+                            pair_key(a, b, d, s),
+                            salt,
                         )
                         heap[h_size[0], 1] = pair_key(a, b, d, s)
                         h_size[0] += 1
     for i in range(len(pairs)):
         if pairs[i, 0] != ht.EMPTY and pairs[i, 1] >= 2:
             a, b, d, s = unpack_pair(pairs[i, 0])
-            score = _saving(pairs[i, 1], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s), pairs[i, 0], salt)
+            score = _saving(
+                pairs[i, 1], _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew), pairs[i, 0], salt
+            )
             heap = mh.push(heap, h_size, score, pairs[i, 0])
     mh.heapify(heap, h_size)
     return heap, h_size
@@ -212,7 +225,7 @@ def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_met
 
 @numba.njit(cache=True)
 def extract_common_pairs(
-    term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget, salt=0
+    term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget, salt=0, skew=4
 ):
     """Greedy pair sharing over all outputs; appends the shared adders to the
     signal table and returns the outputs' remaining terms in the same layout
@@ -227,7 +240,7 @@ def extract_common_pairs(
         for t in range(n_terms[j]):
             n_shifts = max(n_shifts, term_shift[j, t] + 1)
     dense, pairs, pairs_meta = _count_pairs(out_term, out_len, n_in, n_shifts)
-    heap, h_size = _initial_heap(dense, pairs, lo, hi, salt)
+    heap, h_size = _initial_heap(dense, pairs, lo, hi, depth, salt, skew)
 
     occ = np.zeros((n_rec + 1, 2), dtype=np.int64)
     keys = np.zeros(term_sig.shape[1] + 1, dtype=np.int64)  # scratch for one output's pair keys
@@ -241,7 +254,7 @@ def extract_common_pairs(
         if uses < 2:
             continue
         a, b, d, s = unpack_pair(key)
-        width = merge_cost(lo[a], hi[a], lo[b], hi[b], d, s)
+        width = _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew)
         bound = _saving(uses, width, key, salt)
         if bound < mh.top_score(heap, h_size):
             heap = mh.push(heap, h_size, bound, key)
@@ -286,7 +299,9 @@ def extract_common_pairs(
             if uses >= 2:
                 ht.put(pairs, pairs_meta, key, uses)
                 pa, pb, pd, ps = unpack_pair(key)
-                score = _saving(uses, merge_cost(lo[pa], hi[pa], lo[pb], hi[pb], pd, ps), key, salt)
+                score = _saving(
+                    uses, _weight(lo[pa], hi[pa], depth[pa], lo[pb], hi[pb], depth[pb], pd, ps, skew), key, salt
+                )
                 heap = mh.push(heap, h_size, score, key)
 
     left_sig = np.zeros_like(term_sig)

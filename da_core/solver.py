@@ -23,6 +23,10 @@ MAX_IN_DEPTH = 24
 # fit PASS_DIGITS signed digits of work, at most MAX_PASSES.
 MAX_PASSES = 8
 PASS_DIGITS = 40000
+# Weight (in quarters) of a pair whose operands differ in depth, by depth slack (0, 1, 2 or more): it spends
+# the output's depth room, which a tight bound cannot spare (table2.py, N=16: 429 -> 421 adders at the minimum
+# depth); with room to spare it is a pair like any other. Passes cycle through the tuple.
+DEPTH_SKEWS = ((2, 3), (3,), (4,))
 _INT64_HEADROOM = 1 << 61
 
 
@@ -76,12 +80,13 @@ def solve_integer(
     kraft_budget = np.where(parent < 0, 1 << cap, (1 << cap) - (1 << cap[np.maximum(parent, 0)]))
     if passes is None:
         passes = max(1, min(MAX_PASSES, PASS_DIGITS // max(int(n_terms.sum()), 1)))
+    skews = DEPTH_SKEWS[min(depth_bound - floor, 2)]
     best = None
     for salt in range(passes):
         table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
-        terms = extract_common_pairs(
-            term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget, salt
-        )
+        skew = skews[salt % len(skews)]
+        terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget,
+                                     salt, skew)
         outs = sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
         if best is None or table.count[0] < best[0].count[0]:
             best = table, outs
