@@ -85,7 +85,7 @@ def _caps_if_linked(j, k, kr_j, parent, cap, kraft, new_cap) -> int:
 
 
 @numba.njit(cache=True)
-def choose_parents(U, in_depth, max_depth):
+def choose_parents(U, in_depth, max_depth, salt=0):
     """For columns U (n_in, n_out): (parent, parent_sign, cap, diff).
 
     parent[j] = -1 builds output j from its own digits; otherwise column j is
@@ -121,7 +121,12 @@ def choose_parents(U, in_depth, max_depth):
             if best >= least:
                 links[n_links, 0], links[n_links, 1], links[n_links, 2], links[n_links, 3] = best, j, k, best_sign
                 n_links += 1
-    order = np.argsort(-links[:n_links, 0], kind="mergesort")
+    # ties broken by a hash of the link and `salt`, so passes try different forests
+    rank = np.empty(n_links, dtype=np.int64)
+    for t in range(n_links):
+        tie = (((links[t, 1] * n_out + links[t, 2]) * 2654435761 + salt * 40503) >> 8) & 255
+        rank[t] = -(links[t, 0] << 8 | tie)
+    order = np.argsort(rank, kind="mergesort")
 
     new_cap = cap.copy()
     column = np.zeros(n_in, dtype=np.int64)
