@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import da_core
-from da_core.solver import solve_integer
+from da_core.solver import min_depth, solve_integer
 from da_core import Interval
 
 
@@ -131,3 +131,22 @@ def test_inputs_with_one_value_cost_no_adders():
     np.testing.assert_array_equal(with_constant(x), x @ W)
     x[:, 5] = 0
     np.testing.assert_array_equal(with_zero(x), x @ W)
+
+
+def test_random_matrices_exact_at_every_depth_setting():
+    """Chains of differences, several passes and free negations at the minimum depth, two above it and
+    unconstrained: the program's output values times out_sign equal the integer product, within max_depth."""
+    rng = np.random.default_rng(14)
+    for case in range(150):
+        n_in, n_out = rng.integers(1, 13, 2)
+        W = rng.integers(-255, 256, size=(n_in, n_out))
+        if case % 3 == 0:  # near copies, which stage 1 chains
+            W = W[:, :1] * rng.choice([-1, 1], n_out) + rng.integers(-3, 4, size=(n_in, n_out))
+        floor = min_depth(W)
+        for max_depth in (floor, floor + 2, 40):
+            sol = da_core.solve(W, max_depth=max(max_depth, 1))
+            assert sol.depth <= max(max_depth, 1)
+            codes = np.concatenate([np.full((1, n_in), -128), np.full((1, n_in), 127),
+                                    rng.integers(-128, 128, size=(10, n_in))])
+            got = sol.program.output_values(sol.program.run(codes)) * np.array(sol.out_sign)
+            assert np.array_equal(got, codes @ W), f"case {case}, max_depth {max_depth}"
