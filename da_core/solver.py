@@ -26,7 +26,8 @@ PASS_DIGITS = 8000
 # Weight (in quarters) of a pair whose operands differ in depth, by depth slack (0, 1, 2 or more): it spends
 # the output's depth room, which a tight bound cannot spare (table2.py, N=16: 429 -> 421 adders at the minimum
 # depth); with room to spare it is a pair like any other (slack 1: trained kernels cost 0.2% less with (4, 3)
-# than (3,)). Passes cycle through the tuple.
+# than (3,)). Passes cycle through the tuple; a single pass (a large matrix) weights all pairs alike, since
+# at 128x128 and 256x256 the skewed weights cost 1-2% more adders at the minimum depth, and time.
 DEPTH_SKEWS = ((2, 3), (4, 3), (4,))
 _INT64_HEADROOM = 1 << 61
 
@@ -79,7 +80,7 @@ def solve_integer(
     U, col_index, col_shift, col_sign = unique_columns(W)
     if passes is None:
         passes = max(1, min(MAX_PASSES, PASS_DIGITS // max(int(csd_digit_counts(U).sum()), 1)))
-    skews = DEPTH_SKEWS[min(depth_bound - floor, 2)]
+    skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
     best = None
     for salt in range(passes):
         table, outs = _one_pass(U, lo, hi, in_depth, depth_bound, salt, skews[salt % len(skews)])
