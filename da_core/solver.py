@@ -21,7 +21,7 @@ MAX_KRAFT_DEPTH = 36  # deeper bounds never bind and would overflow the Kraft su
 MAX_IN_DEPTH = 24
 # Greedy passes with different tie-breaks, the best kept (by `objective`): as
 # many as fit PASS_DIGITS signed digits of work, at most MAX_PASSES.
-MAX_PASSES = 8
+MAX_PASSES = 32
 PASS_DIGITS = 8000
 # Weight (in quarters) of a pair whose operands differ in depth, by depth slack (0, 1, 2 or more): it spends
 # the output's depth room, which a tight bound cannot spare (table2.py, N=16: 429 -> 421 adders at the minimum
