@@ -106,7 +106,7 @@ def choose_parents(U, in_depth, max_depth, salt=0):
         kraft[j] = _kraft(U[:, j], in_depth)
 
     # every link worth taking, by saving: (saving, child, parent, sign)
-    links = np.zeros((n_out * n_out, 4), dtype=np.int64)
+    links = np.zeros((4 * n_out + 16, 4), dtype=np.int64)
     n_links = 0
     for j in range(n_out):
         least = max(MIN_SAVING, own[j] // SAVING_DIVISOR)
@@ -119,6 +119,8 @@ def choose_parents(U, in_depth, max_depth, salt=0):
                 if saving > best:
                     best, best_sign = saving, sign
             if best >= least:
+                if n_links == len(links):
+                    links = np.concatenate((links, np.zeros_like(links)))
                 links[n_links, 0], links[n_links, 1], links[n_links, 2], links[n_links, 3] = best, j, k, best_sign
                 n_links += 1
     # ties broken by a hash of the link and `salt`, so passes try different forests
