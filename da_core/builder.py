@@ -111,6 +111,11 @@ class ProgramBuilder:
             return b if sign > 0 else self.neg(b)
         if self.ops[a].kind == "const" and self.ops[b].kind == "const":
             return self.const(self.value_of_const(a) + sign * self.value_of_const(b) * Fraction(2) ** shift)
+        # a negation feeding an add is folded into it (a subtraction), so an output left negated costs nothing
+        if (nb := self._negated(b)) is not None:
+            return self.add(a, nb[0], shift + nb[1], -sign)
+        if (na := self._negated(a)) is not None and sign > 0:
+            return self.add(self.shift(b, shift), self.shift(na[0], na[1]), 0, -1)
         ia, ib = self.interval(a), self.interval(b)
         eb = ib.exp + shift
         e = min(ia.exp, eb)
@@ -125,6 +130,14 @@ class ProgramBuilder:
         cost = adder_cost(lo, hi, passthrough)
         return self._emit("add", (a, b), (shift, sign), Interval(lo, hi, e),
                           max(self.depth(a), self.depth(b)) + 1, cost)
+
+    def _negated(self, v: int) -> tuple[int, int] | None:
+        """(x, s) when v is ``-x * 2**s`` by a neg op (under a shift), else None."""
+        op, s = self.ops[v], 0
+        if op.kind == "shift":
+            s = op.params[0]
+            op = self.ops[op.args[0]]
+        return (op.args[0], s) if op.kind == "neg" else None
 
     def sub(self, a: int, b: int, shift: int = 0) -> int:
         return self.add(a, b, shift, -1)
