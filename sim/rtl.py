@@ -9,18 +9,20 @@ import hashlib
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from rtl_emit import Metadata, bus
 
-from .compiled import CompiledModel
+from .compiled import CompiledModel, n_cores
 from .toolchain import check_ghdl, is_built, makeflags, mark_built, setup_verilator, tail
 
 TEST_MODULE = "sim._testbench"
 ENGINES = ("compiled", "cocotb")
 SIMULATORS = dict(verilog="verilator", vhdl="ghdl")  # the cocotb simulator per language
+MIN_CHUNK_SAMPLES = 1000  # fewer samples per core than this run in one simulator process
 GHDL_ARGS = ["--std=08"]  # VHDL-2008, at analysis and at run
 GHDL_RUN_ARGS = ["--ieee-asserts=disable-at-0"]  # no numeric_std warnings on the undriven inputs before the first edge
 
@@ -47,8 +49,22 @@ def simulate(design, codes: np.ndarray, engine: str | None = None) -> np.ndarray
     n = len(codes)
     if meta.out_width == 0 or n == 0:
         return np.zeros((n, len(meta.outputs)), np.int64)
-    runner = _built_runner(design, meta)
+    _build(design, meta)
+    # one simulator process per chunk of samples, on the cores there are (GHDL runs a large design at only
+    # hundreds of samples per second)
+    n_chunks = max(1, min(n_cores(), n // MIN_CHUNK_SAMPLES))
+    with ThreadPoolExecutor(n_chunks) as pool:
+        parts = list(pool.map(lambda chunk: _run_cocotb(design, meta, chunk), np.array_split(codes, n_chunks)))
+    return np.concatenate(parts)
+
+
+def _run_cocotb(design, meta: Metadata, codes: np.ndarray) -> np.ndarray:
+    """Output codes of one chunk of samples, streamed through the built simulator by ``sim._testbench``."""
+    from cocotb_tools.runner import get_runner
+
+    runner = get_runner(SIMULATORS[meta.hdl])  # one per thread: a runner keeps the state of its run
     build_dir = (Path(design.out_dir) / meta.files.sim_build).resolve()
+    vhdl = meta.hdl == "vhdl"
     with tempfile.TemporaryDirectory(prefix="adderflow_sim_") as tmp:
         tmp = Path(tmp)
         np.savez(tmp / "inp.npz", inp=bus.pack(codes, meta.inputs, meta.inp_width), latency=meta.latency_cycles,
@@ -56,9 +72,8 @@ def simulate(design, codes: np.ndarray, engine: str | None = None) -> np.ndarray
         log = tmp / "sim.log"
         try:
             results = runner.test(test_module=TEST_MODULE, hdl_toplevel=meta.name, hdl_toplevel_lang=meta.hdl,
-                                  test_args=[*GHDL_ARGS, f"--workdir={build_dir}"] if meta.hdl == "vhdl" else [],
-                                  plusargs=GHDL_RUN_ARGS if meta.hdl == "vhdl" else [],
-                                  build_dir=build_dir,
+                                  test_args=[*GHDL_ARGS, f"--workdir={build_dir}"] if vhdl else [],
+                                  plusargs=GHDL_RUN_ARGS if vhdl else [], build_dir=build_dir,
                                   test_dir=tmp, results_xml=str(tmp / "results.xml"), log_file=log,
                                   extra_env={"ADDERFLOW_SIM_INPUT": str(tmp / "inp.npz"),
                                              "ADDERFLOW_SIM_OUTPUT": str(tmp / "out.npy"),
@@ -70,9 +85,8 @@ def simulate(design, codes: np.ndarray, engine: str | None = None) -> np.ndarray
     return bus.unpack(words, meta.outputs)
 
 
-def _built_runner(design, meta: Metadata):
-    """A cocotb runner whose build directory holds this design's current source, compiled (Verilator) or
-    analysed (GHDL)."""
+def _build(design, meta: Metadata) -> None:
+    """Make the build directory hold this design's current source, compiled (Verilator) or analysed (GHDL)."""
     vhdl = meta.hdl == "vhdl"
     check_ghdl() if vhdl else setup_verilator()
     from cocotb_tools.runner import get_runner
@@ -82,7 +96,7 @@ def _built_runner(design, meta: Metadata):
     build_dir = Path(design.out_dir) / meta.files.sim_build
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     if is_built(build_dir, digest, build_dir / ("top-obj08.cf" if vhdl else meta.name)):  # GHDL's library "top"
-        return runner
+        return
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     log = build_dir / "build.log"
@@ -100,7 +114,6 @@ def _built_runner(design, meta: Metadata):
         else:
             os.environ["MAKEFLAGS"] = saved
     mark_built(build_dir, digest)
-    return runner
 
 
 def _check_results(results_xml: Path, log: Path) -> None:
