@@ -8,7 +8,7 @@ import re
 import pytest
 from test_backends import layered
 
-from rtl_emit import Interface, emit_program, yosys_report
+from rtl_emit import Interface, compile_model, emit_program, yosys_report
 from rtl_emit.hdl_text import write as write_text
 from rtl_emit.pipeline import plan_pipeline
 from rtl_emit.verilog_backend import Verilog
@@ -87,4 +87,6 @@ def test_vhdl_refusals(program, pair, tmp_path):
             emit_program(program, tmp_path / "n", name=name, hdl="vhdl")
     with pytest.raises(ValueError, match="hdl must be one of"):
         emit_program(program, tmp_path / "s", hdl="systemverilog")
+    with pytest.raises(ValueError, match="Yosys cannot read VHDL"):  # before the model is read
+        compile_model(object(), tmp_path / "c", hdl="vhdl", yosys=True)
     assert not any(tmp_path.iterdir())  # refused before anything was written
