@@ -112,7 +112,8 @@ def _quantize(builder: ProgramBuilder, op: Quantize, x: np.ndarray, max_depth: i
     out = []
     for v, (k, i, f) in zip(x.reshape(-1).tolist(), q.formats(x.shape).tolist()):
         round_mode = q.round_mode
-        if round_mode == "RND" and builder.interval(v).exp < -f:  # round via the bias, not an adder of its own
+        # round via the bias, not an adder of its own; a table takes the whole quantizer into its entries
+        if round_mode == "RND" and builder.interval(v).exp < -f and builder.ops[v].kind != "lut":
             v, round_mode = builder.half_lsb_up(v, f), "TRN"
         out.append(builder.quant(v, k, i, f, round_mode, q.overflow_mode))
     return np.array(out, dtype=np.int64).reshape(x.shape)

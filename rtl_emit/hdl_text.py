@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from da_core.program import Op, Program, is_bit
 from da_core.quantize import saturation_bounds
+from da_core.tables import is_logic, rom_image
 
 from . import ports as P
 from .netlist import Operand, output_taps, wires
@@ -34,6 +35,8 @@ class Body:
     decls: list[str] = field(default_factory=list)
     stmts: list[str] = field(default_factory=list)
     regs: list[tuple[str, str]] = field(default_factory=list)  # (register, its input), data
+    functions: list[str] = field(default_factory=list)  # the ROMs, one function per distinct image
+    roms: dict[tuple, str] = field(default_factory=dict)  # (address bits, width, image) -> its function
     valid_regs: list[tuple[str, str]] = field(default_factory=list)  # the valid chain (cleared by reset)
 
 
@@ -66,6 +69,10 @@ class Dialect(ABC):
         """Bits ``hi`` down to ``lo`` of a wire."""
 
     @abstractmethod
+    def equals(self, a: str, b: str) -> str:
+        """The condition ``a == b`` on two equal-width expressions."""
+
+    @abstractmethod
     def bit_set(self, name: str, bit: int) -> str:
         """The condition: bit ``bit`` of the wire is 1."""
 
@@ -89,8 +96,8 @@ class Dialect(ABC):
         """``target`` = the low ``width`` bits of the exact product of two wires (a multiplier)."""
 
     @abstractmethod
-    def rom(self, body: Body, target: str, address: Wire, entries: list[tuple[int, int]], width: int) -> None:
-        """``target`` = the entry whose address code (mod ``2**address width``) is the address, else 0."""
+    def rom_function(self, name: str, address_bits: int, width: int, image: tuple[int, ...]) -> list[str]:
+        """A function ``name`` of one ``address_bits``-bit argument that returns ``image[address]``."""
 
     @abstractmethod
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
@@ -183,10 +190,7 @@ def _op(d: Dialect, body: Body, target: str, op: Op, args: list, arg_ivs) -> Non
         case "quant":
             _quant(d, body, target, op, args[0], arg_ivs[0])
         case "lut":
-            base, base_exp, table = op.params
-            if base_exp != arg_ivs[0].exp:
-                raise ValueError(f"lut operand at exponent {arg_ivs[0].exp}, table at {base_exp}")
-            d.rom(body, target, args[0], [(base + j, entry) for j, entry in enumerate(table)], w)
+            _table(d, body, target, op, args[0], arg_ivs[0])
         case "mul":
             if is_bit(arg_ivs[1]):  # a select: the operand where the one bit is set
                 d.choose(body, target, [(d.bit_set(args[1][0], 0), d.ext(args[0], w))], d.const(0, w))
@@ -194,6 +198,28 @@ def _op(d: Dialect, body: Body, target: str, op: Op, args: list, arg_ivs) -> Non
                 d.product(body, target, w, args[0], args[1])
         case _:
             raise ValueError(f"op kind {op.kind!r} has no text HDL mapping; use backend='amaranth'")
+
+
+def _table(d: Dialect, body: Body, target: str, op: Op, x: Wire | int, iv) -> None:
+    """A select of constants over a few address bits, or a call of its ROM: a function written once per
+    distinct ROM image, however many ops read it (as ``amaranth_backend._lut``: the raw code addresses it)."""
+    base, base_exp, table = op.params
+    if base_exp != iv.exp:
+        raise ValueError(f"lut operand at exponent {iv.exp}, table at {base_exp}")
+    if isinstance(x, int):
+        raise ValueError("a table of a constant is a constant: the builder folds it")
+    name, wa, _ = x
+    w = op.interval.width
+    if is_logic(wa):
+        cases = [(d.equals(name, d.const(base + j, wa)), d.const(entry, w)) for j, entry in enumerate(table[:-1])]
+        d.choose(body, target, cases, d.const(table[-1], w))
+        return
+    image = tuple(rom_image(base, table, wa))
+    key = (wa, w, image)
+    if key not in body.roms:
+        body.roms[key] = f"rom{len(body.roms)}"
+        body.functions += d.rom_function(body.roms[key], wa, w, image)
+    d.assign(body, target, f"{body.roms[key]}({name})")
 
 
 def _quant(d: Dialect, body: Body, target: str, op: Op, x: Wire, iv) -> None:

@@ -43,6 +43,9 @@ class Verilog(Dialect):
     def slice(self, name: str, hi: int, lo: int) -> str:
         return f"{name}[{hi}:{lo}]"
 
+    def equals(self, a: str, b: str) -> str:
+        return f"{a} == {b}"
+
     def bit_set(self, name: str, bit: int) -> str:
         return f"{name}[{bit}]"
 
@@ -65,15 +68,10 @@ class Verilog(Dialect):
         # are the exact product's; an unsigned operand gets a zero on top first
         self.assign(body, target, f"{_signed(a)} * {_signed(b)}")
 
-    def rom(self, body: Body, target: str, address: Wire, entries: list[tuple[int, int]], width: int) -> None:
-        name, wa, _ = address
-        rom = f"{target}_rom"
-        body.decls.append(f"  reg [{width - 1}:0] {rom};")
-        body.stmts += ["  always @* begin", f"    case ({name})"]
-        body.stmts += [f"      {wa}'d{code % (1 << wa)}: {rom} = {self.const(entry, width)};"
-                       for code, entry in entries]
-        body.stmts += [f"      default: {rom} = {self.const(0, width)};", "    endcase", "  end"]
-        self.assign(body, target, rom)
+    def rom_function(self, name: str, address_bits: int, width: int, image: tuple[int, ...]) -> list[str]:
+        lines = [f"  function [{width - 1}:0] {name};", f"    input [{address_bits - 1}:0] a;", "    case (a)"]
+        lines += [f"      {address_bits}'d{a}: {name} = {self.const(c, width)};" for a, c in enumerate(image) if c]
+        return lines + [f"      default: {name} = {self.const(0, width)};", "    endcase", "  endfunction"]
 
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
         if width is None:
@@ -99,7 +97,7 @@ class Verilog(Dialect):
                   (f"// formats: {name}.md / {name}.json. Latency {latency_cycles} clock cycles, a new sample "
                    "every clock."),
                   "`default_nettype none", f"module {name} (", ",\n".join(port_lines), ");"]
-        return "\n".join(header + body.decls + body.stmts + _always(body, interface)
+        return "\n".join(header + body.functions + body.decls + body.stmts + _always(body, interface)
                          + ["endmodule", "`default_nettype wire", ""])
 
 

@@ -67,6 +67,9 @@ class Vhdl(Dialect):
     def slice(self, name: str, hi: int, lo: int) -> str:
         return f"{name}({hi} downto {lo})"
 
+    def equals(self, a: str, b: str) -> str:
+        return f"{a} = {b}"
+
     def bit_set(self, name: str, bit: int) -> str:
         return f"{name}({bit}) = '1'"
 
@@ -95,15 +98,12 @@ class Vhdl(Dialect):
             expr = f"unsigned({p})" if wp == width else f"unsigned(resize({p}, {width}))"
         self.assign(body, target, expr)
 
-    def rom(self, body: Body, target: str, address: Wire, entries: list[tuple[int, int]], width: int) -> None:
-        name, wa, _ = address
-        seen, lines = set(), [f"  with {name} select {target} <="]
-        for code, entry in entries:
-            code %= 1 << wa
-            if code not in seen:  # VHDL refuses a choice given twice
-                seen.add(code)
-                lines.append(f"    {self.const(entry, width)} when \"{code:0{wa}b}\",")
-        body.stmts += lines + [f"    {self.const(0, width)} when others;"]
+    def rom_function(self, name: str, address_bits: int, width: int, image: tuple[int, ...]) -> list[str]:
+        lines = [f"  function {name}(a : unsigned({address_bits - 1} downto 0)) return unsigned is", "  begin",
+                 "    case to_integer(a) is"]
+        lines += [f"      when {a} => return {self.const(c, width)};" for a, c in enumerate(image) if c]
+        return lines + [f"      when others => return {self.const(0, width)};", "    end case;",
+                        f"  end function {name};"]
 
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
         if width is None:
@@ -132,7 +132,7 @@ class Vhdl(Dialect):
                   "library ieee;", "use ieee.std_logic_1164.all;", "use ieee.numeric_std.all;", "",
                   f"entity {name} is", "  port (", ";\n".join(port_lines), "  );", f"end entity {name};", "",
                   f"architecture rtl of {name} is"]
-        return "\n".join(header + body.decls + ["begin"] + body.stmts + _process(body, interface)
+        return "\n".join(header + body.functions + body.decls + ["begin"] + body.stmts + _process(body, interface)
                          + ["end architecture rtl;", ""])
 
 
