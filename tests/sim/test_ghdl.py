@@ -5,6 +5,7 @@ digits MLP through the command line, the conv net and a layer-zoo model on over 
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -16,6 +17,8 @@ from random_programs import random_codes, random_program
 import rtl_emit
 import sim
 from adderflow.cli import main
+from da_core.builder import ProgramBuilder
+from da_core.interval import Interval
 from rtl_emit import emit_program
 from rtl_emit.ports import flat_samples
 
@@ -38,6 +41,22 @@ def test_every_op_is_bit_exact_in_ghdl(program, controlled, tmp_path):
     assert result.n_samples == 3000 and controlled.latency_cycles > 2
     comb = emit_program(program, tmp_path / "comb", name="comb", hdl="vhdl", combinational=True)
     sim.verify_codes(comb, random_codes(program, 500, seed=4))
+
+
+def test_tables_in_ghdl(tmp_path):
+    """A ROM read by two ops (one function), and a table over three bits (a select of constants)."""
+    rng = np.random.default_rng(4)
+    b = ProgramBuilder()
+    x, z, y = b.input(Interval(-16, 15, -2)), b.input(Interval(-16, 15, -2)), b.input(Interval(0, 7, 0))
+    entries = [int(c) for c in rng.integers(-40, 40, 32)]
+    t1, t2 = b.lut(x, -16, -2, entries, -3), b.lut(z, -16, -2, entries, -3)
+    t3 = b.lut(y, 0, 0, [int(c) for c in rng.integers(0, 9, 8)], 0)
+    program = b.build([t1, b.add(t2, t3), t3])
+    design = emit_program(program, tmp_path, name="luts", hdl="vhdl", latency_cutoff=1, testbench_samples=0)
+    text = design.verilog_path.read_text()
+    assert text.count("  function rom") == 1 and len(re.findall(r"<= rom0\(", text)) == 2
+    assert re.search(r"<= unsigned'\(\"\d+\"\) when v\d+ = ", text)  # the three-bit table: logic
+    sim.verify_codes(design, random_codes(program, 1000, seed=1))
 
 
 def test_a_wrong_vhdl_design_is_caught(program, tmp_path):
