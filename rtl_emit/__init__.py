@@ -1,4 +1,4 @@
-"""Program -> pipelined Verilog with metadata; ``compile_model`` goes from a trained model in one call."""
+"""Program -> pipelined Verilog or VHDL with metadata; ``compile_model`` goes from a trained model in one call."""
 
 from . import timing, vivado
 from .compile import compile_model

@@ -15,7 +15,8 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
                   latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
                   combinational: bool = False, reset: bool = False, clock_enable: bool = False,
                   valid: bool = True, multipliers: str = DEFAULT_MULTIPLIERS, **emit_options) -> Design:
-    """Convert a trained, calibrated HGQ2 model (or a ``quant.Network``) into Verilog in ``out_dir``.
+    """Convert a trained, calibrated HGQ2 model (or a ``quant.Network``) into Verilog (or, with
+    ``hdl="vhdl"``, VHDL-2008) in ``out_dir``.
 
     latency_cutoff: adder levels per pipeline stage (None: DEFAULT_LATENCY_CUTOFF, unless another
     target is given). latency_cutoff_ns: estimated ns of logic per stage; clock_period_ns: a clock
@@ -30,7 +31,8 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
                    clock_period_ns=clock_period_ns, combinational=combinational)
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
     check_options(Path(out_dir), name, overwrite, interface, emit_options.get("backend", "auto"),
-                  multipliers=multipliers, **targets)
+                  multipliers=multipliers, hdl=emit_options.get("hdl", "verilog"),
+                  yosys=emit_options.get("yosys", False), **targets)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
     program = da_core.lower(network, max_depth=max_depth, multipliers=multipliers)
     return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network, reset=reset,

@@ -2,7 +2,8 @@
 
 An output directory holds, for a design called NAME:
 
-- ``NAME.v``: one Verilog module (ports in ``NAME.md``);
+- ``NAME.v``: one Verilog module (ports in ``NAME.md``), or ``NAME.vhd``: one VHDL-2008 entity
+  with the same ports, when written with ``hdl="vhdl"``;
 - ``NAME.json``: ports, every bus element's fixed-point format, latency, resources;
 - ``NAME.md``: the same for people;
 - ``NAME_ooc.tcl`` and ``NAME.xdc``: Vivado out-of-context synthesis and the clock constraint;
@@ -26,13 +27,15 @@ import numpy as np
 from da_core.multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from da_core.program import Program
 
-from . import amaranth_backend, project, verilog_backend
+from . import amaranth_backend, project, verilog_backend, vhdl_backend
 from .metadata import FOLDERS, FORMAT, DesignFiles, Metadata, describe, find_metadata
 from .pipeline import check_target, plan_pipeline
 from .ports import Interface, check_name, flat_samples
+from .yosys import VHDL_NO_YOSYS
 
 DEFAULT_NAME = "adderflow_top"  # the Verilog module's name
 BACKENDS = ("auto", "amaranth", "direct")
+HDLS = ("verilog", "vhdl")  # the languages a design is written in
 AUTO_DIRECT_ADDERS = 5000  # above this, backend="auto" writes Verilog directly (Amaranth: ~2 ms or more per adder)
 
 
@@ -51,10 +54,16 @@ class Design:
 
     def __repr__(self) -> str:
         r = self.report
-        return (f"Design({self.name!r} in {str(self.out_dir)!r}: {len(self.program.inputs)} inputs, "
+        return (f"Design({self.name!r} in {str(self.out_dir)!r}" + (", VHDL" if self.hdl == "vhdl" else "")
+                + f": {len(self.program.inputs)} inputs, "
                 f"{len(self.program.outputs)} outputs, latency {self.latency_cycles} cycles, "
                 f"{r['adders']} adders, {r['lut_estimate']} LUTs (estimate)"
                 + (f", {r['dsps']} DSPs" if r.get("dsps") else "") + f", {r['ff_bits']} FF bits)")
+
+    @property
+    def hdl(self) -> str:
+        """The language ``verilog_path`` is written in: "verilog" or "vhdl" (``emit_program(hdl=...)``)."""
+        return self.report.get("hdl", "verilog")
 
     @property
     def metadata(self) -> dict:
@@ -88,7 +97,8 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
                  latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
                  combinational: bool = False, reset: bool = False, clock_enable: bool = False, valid: bool = True,
                  part: str = project.DEFAULT_PART,
-                 testbench_samples: int = 256, backend: str = "auto", yosys: bool = False) -> Design:
+                 testbench_samples: int = 256, backend: str = "auto", yosys: bool = False,
+                 hdl: str = "verilog") -> Design:
     """Write ``program`` as a pipelined Verilog module ``name`` with metadata and project files into ``out_dir``.
 
     Register placement (at most one target; see ``rtl_emit.pipeline``): ``latency_cutoff`` in adder
@@ -100,33 +110,33 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
     Vivado TCL. ``testbench_samples`` random input samples (with expected outputs from the
     program) are stored for ``tb/``. ``backend``: "amaranth" (``amaranth_backend``: through
     Amaranth's Verilog back end), "direct" (``verilog_backend``: the same module written as text,
-    for large designs) or "auto" (direct above AUTO_DIRECT_ADDERS adders). Refuses a non-empty ``out_dir``
+    for large designs) or "auto" (direct above AUTO_DIRECT_ADDERS adders). ``hdl="vhdl"`` writes the same
+    module as a VHDL-2008 entity (``vhdl_backend``, the direct writer's walk; simulated in GHDL; Yosys cannot
+    read it, so ``yosys=True`` is refused). Refuses a non-empty ``out_dir``
     unless ``overwrite=True``, which replaces only adderflow's own files.
     """
     out_dir = Path(out_dir)
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
     occupied = check_options(out_dir, name, overwrite, interface, backend, latency_cutoff=latency_cutoff,
                              latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
-                             combinational=combinational)
+                             combinational=combinational, hdl=hdl, yosys=yosys)
     plan = plan_pipeline(program, latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
                          clock_period_ns=clock_period_ns, combinational=combinational)
     if backend == "auto":
-        backend = "direct" if program.n_adders > AUTO_DIRECT_ADDERS else "amaranth"
-    if backend == "amaranth":
-        verilog = amaranth_backend.write(program, plan, name, interface)
-    else:
-        verilog = verilog_backend.write(program, plan, name, interface)
+        backend = "direct" if program.n_adders > AUTO_DIRECT_ADDERS or hdl == "vhdl" else "amaranth"
+    writer = vhdl_backend if hdl == "vhdl" else amaranth_backend if backend == "amaranth" else verilog_backend
+    text = writer.write(program, plan, name, interface)
     if occupied:
         _remove_previous_design(out_dir)
-    files = DesignFiles.for_name(name)
+    files = DesignFiles.for_name(name, hdl)
     for path in (out_dir / f for f in asdict(files).values()):
         if path.exists():
             raise FileExistsError(f"{path} exists and was not written by adderflow; move it, or choose another "
                                   f"name or directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta = describe(program, plan, interface, name, files)
+    meta = describe(program, plan, interface, name, files, hdl)
     meta["report"]["backend"] = backend
-    (out_dir / files.verilog).write_text(verilog)
+    (out_dir / files.verilog).write_text(text)
     program.save(out_dir / files.program)
     metadata_path = out_dir / files.metadata
     metadata_path.write_text(json.dumps(meta, indent=1))
@@ -147,7 +157,8 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
 def check_options(out_dir: Path, name: str, overwrite: bool, interface: Interface, backend: str = "auto", *,
                   latency_cutoff: int | None = None, latency_cutoff_ns: float | None = None,
                   clock_period_ns: float | None = None, combinational: bool = False,
-                  multipliers: str = DEFAULT_MULTIPLIERS, overwrite_hint: str = "pass overwrite=True") -> bool:
+                  multipliers: str = DEFAULT_MULTIPLIERS, overwrite_hint: str = "pass overwrite=True",
+                  hdl: str = "verilog", yosys: bool = False) -> bool:
     """Refuse bad options before any slow work; returns whether ``out_dir`` holds files.
 
     ``overwrite_hint`` says how the caller's user asks to overwrite (the CLI: "pass --overwrite").
@@ -158,6 +169,15 @@ def check_options(out_dir: Path, name: str, overwrite: bool, interface: Interfac
     interface.check(combinational)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+    if hdl not in HDLS:
+        raise ValueError(f"hdl must be one of {', '.join(map(repr, HDLS))}, got {hdl!r}")
+    if hdl == "vhdl":
+        vhdl_backend.check_vhdl_name(name)
+        if backend == "amaranth":
+            raise ValueError("backend='amaranth' writes Verilog only; VHDL is written by the direct writer "
+                             "(backend='auto' or 'direct')")
+        if yosys:
+            raise ValueError(VHDL_NO_YOSYS)
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} exists and is not a directory")
     occupied = out_dir.exists() and any(out_dir.iterdir())

@@ -13,6 +13,7 @@ from da_core.program import Program
 from . import project
 from .pipeline import PipelinePlan
 from .ports import BusElement, Interface, bus_elements, bus_width
+from .yosys import VHDL_NO_YOSYS
 
 FORMAT = "adderflow.design/1"
 LATENCY_CONVENTION = ("the input presented before rising edge t gives the output that is stable after edge "
@@ -26,7 +27,7 @@ FOLDERS = ("testbench", "sim_build", "model_build")  # the roles in DesignFiles 
 class DesignFiles:
     """The files and folders of a design in its output directory, relative to it, by role."""
 
-    verilog: str
+    verilog: str  # the HDL source: NAME.v, or NAME.vhd for a VHDL design
     metadata: str
     markdown: str
     tcl: str
@@ -37,8 +38,9 @@ class DesignFiles:
     model_build: str  # the compiled model that ``sim.CompiledModel`` adds
 
     @classmethod
-    def for_name(cls, name: str) -> "DesignFiles":
-        return cls(verilog=f"{name}.v", metadata=f"{name}.json", markdown=f"{name}.md", tcl=f"{name}_ooc.tcl",
+    def for_name(cls, name: str, hdl: str = "verilog") -> "DesignFiles":
+        return cls(verilog=f"{name}.vhd" if hdl == "vhdl" else f"{name}.v",
+                   metadata=f"{name}.json", markdown=f"{name}.md", tcl=f"{name}_ooc.tcl",
                    xdc=f"{name}.xdc", testbench="tb", program="program.json", sim_build="sim_build",
                    model_build="model_build")
 
@@ -67,6 +69,11 @@ class Metadata:
                    tuple(BusElement(**e) for e in meta["inputs"]), tuple(BusElement(**e) for e in meta["outputs"]),
                    DesignFiles(**meta["files"]), meta["report"], (meta.get("clock") or {}).get("period_ns"))
 
+    @property
+    def hdl(self) -> str:
+        """The language of the design's source: "verilog" or "vhdl"."""
+        return self.report.get("hdl", "verilog")
+
     @classmethod
     def load(cls, path: str | Path) -> "Metadata":
         return cls.from_dict(json.loads(Path(path).read_text()))
@@ -83,7 +90,8 @@ def find_metadata(out_dir: Path) -> Path | None:
     return None
 
 
-def describe(program: Program, plan: PipelinePlan, interface: Interface, name: str, files: DesignFiles) -> dict:
+def describe(program: Program, plan: PipelinePlan, interface: Interface, name: str, files: DesignFiles,
+             hdl: str = "verilog") -> dict:
     """The metadata of a design, as written to ``NAME.json``."""
     ins, outs = program.input_intervals, program.output_intervals
     report = dict(adders=program.n_adders, lut_estimate=program.cost, multipliers=len(program.multipliers),
@@ -93,7 +101,8 @@ def describe(program: Program, plan: PipelinePlan, interface: Interface, name: s
                   ff_bits=plan.ff_bits + interface.valid * plan.latency_cycles,
                   data_ff_bits=plan.ff_bits, estimated_delay_ns=plan.estimated_delay_ns,
                   estimated_fmax_mhz=project.estimated_fmax_mhz(plan), target=plan.target,
-                  yosys=dict(status="not run", reason="emit with yosys=True or call rtl_emit.yosys_report(design)"))
+                  hdl=hdl, yosys=dict(status="unavailable", reason=VHDL_NO_YOSYS) if hdl == "vhdl" else
+                  dict(status="not run", reason="emit with yosys=True or call rtl_emit.yosys_report(design)"))
     descriptions = dict(
         clk=dict(direction="input", width=1, role="clock, rising edge"),
         rst=dict(direction="input", width=1, role="synchronous reset, active high; clears the valid pipeline"),

@@ -54,7 +54,7 @@ set reports $here/{folder}
 file mkdir $reports
 file delete -force $reports/{vivado.STAMP}
 create_project -in_memory -part $part
-read_verilog $here/{files['verilog']}
+{"read_vhdl -vhdl2008" if meta["report"].get("hdl") == "vhdl" else "read_verilog"} $here/{files['verilog']}
 read_xdc -mode out_of_context $here/{files['xdc']}
 synth_design -top {name} -part $part -mode out_of_context -flatten_hierarchy full
 report_utilization -file $reports/{vivado.UTILIZATION_SYNTH}
@@ -88,7 +88,8 @@ def xdc(meta: dict) -> str:
 
 def markdown(meta: dict) -> str:
     r, name = meta["report"], meta["name"]
-    lines = [f"# {name}", "", f"Written by adderflow. Verilog: `{meta['files']['verilog']}`; machine-readable "
+    language = "VHDL-2008" if r.get("hdl") == "vhdl" else "Verilog"
+    lines = [f"# {name}", "", f"Written by adderflow. {language}: `{meta['files']['verilog']}`; machine-readable "
              f"description: `{meta['files']['metadata']}`.", ""]
     if meta["combinational"]:
         lines += ["Combinational: no clock, no registers; `out` follows `inp` (latency 0).", ""]
@@ -132,7 +133,8 @@ def markdown(meta: dict) -> str:
     lines += ["## Files", "",
               f"- `{files['tcl']}`: Vivado out-of-context synthesis: `vivado -mode batch -source {files['tcl']}`",
               f"- `{files['xdc']}`: the clock constraint",
-              f"- `{files['testbench']}/`: cocotb + Verilator testbench with stored vectors: "
+              f"- `{files['testbench']}/`: cocotb + {'GHDL' if r.get('hdl') == 'vhdl' else 'Verilator'} testbench "
+              "with stored vectors: "
               f"`python {files['testbench']}/run.py`",
               f"- `{files['program']}`: the adder program, for re-verification", ""]
     return "\n".join(lines)
@@ -154,7 +156,9 @@ def write_testbench(tb_dir: Path, meta: dict, program: Program, n_samples: int, 
              clk="clk" in ports, rst="rst" in ports, ce="ce" in ports, valid="inp_valid" in ports)
     (tb_dir / "test_design.py").write_text((_TEMPLATES / "test_design.py").read_text())
     run = (_TEMPLATES / "run.py").read_text()
-    (tb_dir / "run.py").write_text(run.replace("@NAME@", meta["name"]).replace("@VERILOG@", meta["files"]["verilog"]))
+    simulator = "ghdl" if meta["report"].get("hdl") == "vhdl" else "verilator"
+    (tb_dir / "run.py").write_text(run.replace("@NAME@", meta["name"]).replace("@SOURCE@", meta["files"]["verilog"])
+                                   .replace("@SIMULATOR@", simulator))
     (tb_dir / "config.json").write_text(json.dumps(dict(name=meta["name"], verilog=meta["files"]["verilog"],
                                                         n_samples=n_samples), indent=1))
 

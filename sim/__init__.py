@@ -1,4 +1,4 @@
-"""Verilator + cocotb simulation of emitted designs, and the bit-exact check against the reference."""
+"""Simulation of emitted designs (Verilog in Verilator, VHDL in GHDL), and the bit-exact check against the reference."""
 
 from .compiled import CompiledModel
 from .rtl import run_rtl

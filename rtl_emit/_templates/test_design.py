@@ -1,6 +1,6 @@
 """cocotb tests of an adderflow design against stored vectors; run them with ``python run.py``.
 
-Written by adderflow next to the Verilog; needs only cocotb, NumPy and Verilator.
+Written by adderflow next to the Verilog or VHDL; needs only cocotb, NumPy and Verilator or GHDL.
 Every cycle, the testbench keeps a model of the pipeline (a sample enters on a
 rising edge where ``ce`` is high, leaves ``latency`` such edges later; ``rst``
 clears the valid bits) and checks ``out_valid`` and every output element of ``out``
@@ -29,6 +29,11 @@ INP_WIDTH = int(_V["inp_width"])
 OUT_FIELDS = list(zip(_V["out_lsb"].tolist(), _V["out_width"].tolist()))
 
 
+def _out(dut):
+    """The output bus ``out``: in VHDL, where out is a reserved word, the extended identifier ``\\out\\``."""
+    return dut.out if hasattr(dut, "out") else dut["\\out\\"]
+
+
 def _check(sample: int, got: int, cycle: int) -> None:
     want = EXPECTED[sample]
     if got != want:
@@ -50,7 +55,7 @@ async def _stream(dut, policy) -> tuple[list[int], list[int]]:
             await Timer(1, unit="ns")
             if HAS["valid"]:
                 assert int(dut.out_valid.value) == (k % 3 != 1), f"sample {k}: out_valid does not follow inp_valid"
-            _check(k, dut.out.value.to_unsigned(), k)
+            _check(k, _out(dut).value.to_unsigned(), k)
         return list(range(n)), []
     Clock(dut.clk, 10, unit="ns").start()
     shadow: list[int | None] = [None] * LATENCY  # sample in each pipeline stage, None: a bubble
@@ -70,7 +75,7 @@ async def _stream(dut, policy) -> tuple[list[int], list[int]]:
             assert int(dut.out_valid.value) == (head is not None), \
                 f"cycle {cycle}: out_valid is {dut.out_valid.value}, expected {int(head is not None)}"
         if head is not None:
-            _check(head, dut.out.value.to_unsigned(), cycle)
+            _check(head, _out(dut).value.to_unsigned(), cycle)
         ce, valid, rst = policy(cycle)
         ce = ce or not HAS["ce"]
         valid = (valid or not HAS["valid"]) and next_sample < n

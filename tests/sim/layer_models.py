@@ -4,6 +4,7 @@ Shared by the reference, program and RTL tests. Sizes are small so that HGQ2's f
 itself exact (accumulators well under 24 bits) and a Verilator build takes seconds.
 """
 
+import functools
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -40,6 +41,7 @@ def _many(x: np.ndarray, rng, lo: float, hi: float, step: float) -> np.ndarray:
     return np.concatenate([np.tile(x, (reps,) + (1,) * (x.ndim - 1)), wild]).astype(np.float32)
 
 
+@functools.cache  # trained once per session, shared by the Verilog and VHDL tests
 def conv_net():
     """Conv2D - MaxPool2D - BatchNormalization - Flatten - Dense - Dense on 8x8 digits."""
     import keras
@@ -61,6 +63,7 @@ def conv_net():
     return model, _many(np.concatenate([x_train, x_test]), np.random.default_rng(1), -1.0, 2.0, 1 / 16)
 
 
+@functools.cache  # trained once per session, shared by the Verilog and VHDL tests
 def residual_mlp():
     """An einsum-batchnorm block, a tanh table and an add around a skip connection, a batchnorm-dense head."""
     import keras
@@ -83,6 +86,7 @@ def residual_mlp():
     return model, _many(x, rng, -3.0, 3.0, 1 / 16)
 
 
+@functools.cache  # trained once per session, shared by the Verilog and VHDL tests
 def zoo_1d():
     """Two inputs, two outputs: a scaled Quantizer, 1-D convolutions (same/valid, strides), 1-D pools,
     maximum/minimum/subtract, leaky and plain ReLU layers, an einsum, concatenate, dropout, output quantizers."""
@@ -122,6 +126,7 @@ def zoo_1d():
     return model, [_many(a, rng, -3.0, 3.0, 1 / 8), _many(b, rng, -3.0, 3.0, 1 / 8)]
 
 
+@functools.cache  # trained once per session, shared by the Verilog and VHDL tests
 def zoo_2d():
     """2-D convolution with 'same' padding and strides, 2-D average and global pools, an activation layer."""
     import keras

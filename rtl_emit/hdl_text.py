@@ -1,0 +1,245 @@
+"""Program + pipeline plan -> HDL text: the one walk that both text writers share.
+
+The walk decides everything that does not depend on the language: which wires
+and register chains exist (``netlist``), the arithmetic of each op on codes
+(operands extended by their own signedness and aligned by appending zeros, sums
+taken modulo ``2**width``, which is exact because every result lies in its
+interval; comparisons one bit wider than either side, signed), the output bus and
+the valid chain. A ``Dialect`` only spells it: ``verilog_backend`` in Verilog-2005,
+``vhdl_backend`` in VHDL-2008.
+
+Expressions are strings of one dialect. An operand is a wire as (name, width,
+signed) or a constant as its integer code.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from da_core.program import Op, Program, is_bit
+from da_core.quantize import saturation_bounds
+from da_core.tables import is_logic, rom_image
+
+from . import ports as P
+from .netlist import Operand, output_taps, wires
+from .pipeline import PipelinePlan
+from .ports import Interface, bus_width
+
+Wire = tuple[str, int, bool]  # a wire's name, width and signedness
+
+
+@dataclass
+class Body:
+    """What a module holds besides its ports: declarations, concurrent statements, clocked assignments."""
+
+    decls: list[str] = field(default_factory=list)
+    stmts: list[str] = field(default_factory=list)
+    regs: list[tuple[str, str]] = field(default_factory=list)  # (register, its input), data
+    functions: list[str] = field(default_factory=list)  # the ROMs, one function per distinct image
+    roms: dict[tuple, str] = field(default_factory=dict)  # (address bits, width, image) -> its function
+    valid_regs: list[tuple[str, str]] = field(default_factory=list)  # the valid chain (cleared by reset)
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    direction: str  # "in" or "out"
+    width: int | None  # None: one bit (a control port); else a bus of this many bits
+
+
+class Dialect(ABC):
+    """How one language writes the walk's wires, expressions and module."""
+
+    language: str  # as in ``compile_model(hdl=...)``
+
+    @abstractmethod
+    def const(self, code: int, width: int) -> str:
+        """A ``width``-bit constant of the code modulo ``2**width`` (``width`` 0: a one-bit zero)."""
+
+    @abstractmethod
+    def extend(self, x: Wire, n: int) -> str:
+        """A wire sign- or zero-extended (by its signedness) to ``n`` bits, ``n`` above its width."""
+
+    @abstractmethod
+    def shifted(self, core: str, shift: int) -> str:
+        """``core`` with ``shift`` zero bits appended below."""
+
+    @abstractmethod
+    def slice(self, name: str, hi: int, lo: int) -> str:
+        """Bits ``hi`` down to ``lo`` of a wire."""
+
+    @abstractmethod
+    def equals(self, a: str, b: str) -> str:
+        """The condition ``a == b`` on two equal-width expressions."""
+
+    @abstractmethod
+    def bit_set(self, name: str, bit: int) -> str:
+        """The condition: bit ``bit`` of the wire is 1."""
+
+    @abstractmethod
+    def signed_compare(self, a: str, relation: str, b: str) -> str:
+        """The condition ``a relation b`` on two equal-width expressions read as two's complement."""
+
+    @abstractmethod
+    def wire(self, body: Body, name: str, width: int, expr: str | None = None) -> None:
+        """Declare a wire (and drive it with ``expr`` when given)."""
+
+    @abstractmethod
+    def assign(self, body: Body, target: str, expr: str) -> None: ...
+
+    @abstractmethod
+    def choose(self, body: Body, target: str, cases: list[tuple[str, str]], default: str) -> None:
+        """``target`` = the expression of the first true condition in ``cases``, else ``default``."""
+
+    @abstractmethod
+    def product(self, body: Body, target: str, width: int, a: Wire, b: Wire) -> None:
+        """``target`` = the low ``width`` bits of the exact product of two wires (a multiplier)."""
+
+    @abstractmethod
+    def rom_function(self, name: str, address_bits: int, width: int, image: tuple[int, ...]) -> list[str]:
+        """A function ``name`` of one ``address_bits``-bit argument that returns ``image[address]``."""
+
+    @abstractmethod
+    def register(self, body: Body, name: str, width: int | None, source: str) -> None:
+        """Declare a register (``width`` None: one bit) that starts at 0 and takes ``source`` at each edge."""
+
+    @abstractmethod
+    def input_bits(self, hi: int, lo: int) -> str:
+        """Bits of the input bus, as a data expression."""
+
+    @abstractmethod
+    def drive_outputs(self, body: Body, pieces: list[str], valid: str | None) -> None:
+        """Drive the output bus from ``pieces`` (element 0 first) and ``out_valid`` from ``valid``."""
+
+    @abstractmethod
+    def module(self, name: str, ports: list[Port], body: Body, interface: Interface, latency_cycles: int) -> str:
+        """The whole text: header, ports, declarations, statements and the clocked process."""
+
+    def ext(self, x: Wire | int, width: int, shift: int = 0) -> str:
+        """``x * 2**shift`` modulo ``2**width``."""
+        if isinstance(x, int):
+            return self.const(x << shift, width)
+        name, w, _ = x
+        n = width - shift  # bits of x that survive
+        if n <= 0:
+            return self.const(0, width)
+        core = name if n == w else self.slice(name, n - 1, 0) if n < w else self.extend(x, n)
+        return self.shifted(core, shift) if shift else core
+
+
+def write(program: Program, plan: PipelinePlan, name: str, interface: Interface, dialect: Dialect) -> str:
+    """The text of one module called ``name`` in ``dialect``."""
+    interface.check(plan.combinational)
+    d, ops, body = dialect, program.ops, Body()
+    ins, outs = program.input_intervals, program.output_intervals
+
+    def operand(x: Operand) -> Wire | int:
+        if isinstance(x, int):
+            return x
+        iv = ops[x.root].interval
+        return x.name, iv.width, iv.signed
+
+    for wire in wires(program, plan):
+        target, w = wire.chain[0].name, wire.op.interval.width
+        if wire.input_lsb is not None:
+            d.wire(body, target, w, d.input_bits(wire.input_lsb + w - 1, wire.input_lsb))
+        else:
+            d.wire(body, target, w)
+            _op(d, body, target, wire.op, [operand(a) for a in wire.args], wire.arg_intervals)
+        for before, tap in pairwise(wire.chain):
+            d.register(body, tap.name, w, before.name)
+    pieces = [d.const(x, iv.width) if isinstance(x, int) else x.name
+              for x, iv in zip(output_taps(program, plan), outs) if iv.width]
+    valid = None
+    if interface.valid:
+        valid = P.INPUT_VALID
+        for k in range(1, plan.latency_cycles + 1):
+            d.register(body, f"valid_d{k}", None, valid)
+            valid = f"valid_d{k}"
+    d.drive_outputs(body, pieces, valid)
+    widths = {P.INPUT: bus_width(ins), P.OUTPUT: bus_width(outs)}
+    ports = [Port(p, "out" if p in (P.OUTPUT, P.OUTPUT_VALID) else "in", widths.get(p))
+             for p in interface.ports(plan.combinational) if widths.get(p, 1)]
+    return d.module(name, ports, body, interface, plan.latency_cycles)
+
+
+def _op(d: Dialect, body: Body, target: str, op: Op, args: list, arg_ivs) -> None:
+    e, w = op.interval.exp, op.interval.width
+    match op.kind:
+        case "add":
+            shift, sign = op.params
+            a = d.ext(args[0], w, arg_ivs[0].exp - e)
+            b = d.ext(args[1], w, arg_ivs[1].exp + shift - e)
+            d.assign(body, target, f"{a} {'+' if sign > 0 else '-'} {b}")
+        case "neg":
+            d.assign(body, target, f"{d.const(0, w)} - {d.ext(args[0], w)}")
+        case "relu":
+            name, wa, signed = args[0]
+            if signed:
+                d.choose(body, target, [(d.bit_set(name, wa - 1), d.const(0, w))], d.ext(args[0], w))
+            else:  # never negative: a wire
+                d.assign(body, target, d.ext(args[0], w))
+        case "max" | "min":
+            shifts = [arg_ivs[0].exp - e, arg_ivs[1].exp - e]
+            wc = max(iv.width + s for iv, s in zip(arg_ivs, shifts)) + 1
+            a, b = f"{target}_a", f"{target}_b"
+            d.wire(body, a, wc, d.ext(args[0], wc, shifts[0]))
+            d.wire(body, b, wc, d.ext(args[1], wc, shifts[1]))
+            relation = ">" if op.kind == "max" else "<"
+            d.choose(body, target, [(d.signed_compare(a, relation, b), d.slice(a, w - 1, 0))], d.slice(b, w - 1, 0))
+        case "quant":
+            _quant(d, body, target, op, args[0], arg_ivs[0])
+        case "lut":
+            _table(d, body, target, op, args[0], arg_ivs[0])
+        case "mul":
+            if is_bit(arg_ivs[1]):  # a select: the operand where the one bit is set
+                d.choose(body, target, [(d.bit_set(args[1][0], 0), d.ext(args[0], w))], d.const(0, w))
+            else:
+                d.product(body, target, w, args[0], args[1])
+        case _:
+            raise ValueError(f"op kind {op.kind!r} has no text HDL mapping; use backend='amaranth'")
+
+
+def _table(d: Dialect, body: Body, target: str, op: Op, x: Wire | int, iv) -> None:
+    """A select of constants over a few address bits, or a call of its ROM: a function written once per
+    distinct ROM image, however many ops read it (as ``amaranth_backend._lut``: the raw code addresses it)."""
+    base, base_exp, table = op.params
+    if base_exp != iv.exp:
+        raise ValueError(f"lut operand at exponent {iv.exp}, table at {base_exp}")
+    if isinstance(x, int):
+        raise ValueError("a table of a constant is a constant: the builder folds it")
+    name, wa, _ = x
+    w = op.interval.width
+    if is_logic(wa):
+        cases = [(d.equals(name, d.const(base + j, wa)), d.const(entry, w)) for j, entry in enumerate(table[:-1])]
+        d.choose(body, target, cases, d.const(table[-1], w))
+        return
+    image = tuple(rom_image(base, table, wa))
+    key = (wa, w, image)
+    if key not in body.roms:
+        body.roms[key] = f"rom{len(body.roms)}"
+        body.functions += d.rom_function(body.roms[key], wa, w, image)
+    d.assign(body, target, f"{body.roms[key]}({name})")
+
+
+def _quant(d: Dialect, body: Body, target: str, op: Op, x: Wire, iv) -> None:
+    """As ``amaranth_backend._quantize``: round (add half, drop bits), then wrap or clamp."""
+    k, i, f, round_mode, overflow_mode = op.params
+    w, exp = op.interval.width, iv.exp
+    up = max(exp + f, 0)
+    drop = max(-f - exp, 0)
+    wt = max(iv.width + 2, drop + 2) + up  # the code, aligned, with room for rounding and its sign
+    t = f"{target}_t"
+    aligned = d.ext(x, wt, up)
+    d.wire(body, t, wt, f"{aligned} + {d.const(1 << (drop - 1), wt)}" if drop and round_mode == "RND" else aligned)
+    c, wc = f"{target}_r", wt - drop
+    d.wire(body, c, wc, d.slice(t, wt - 1, drop))  # arithmetic shift right by drop
+    if overflow_mode == "WRAP":
+        d.assign(body, target, d.ext((c, wc, True), w))
+        return
+    bottom, top = saturation_bounds(k, i, f, overflow_mode)
+    wk = max(wc, bottom.bit_length() + 1, top.bit_length() + 1) + 1
+    s = f"{target}_c"
+    d.wire(body, s, wk, d.ext((c, wc, True), wk))
+    d.choose(body, target, [(d.signed_compare(s, ">", d.const(top, wk)), d.const(top, w)),
+                            (d.signed_compare(s, "<", d.const(bottom, wk)), d.const(bottom, w))], d.slice(s, w - 1, 0))
