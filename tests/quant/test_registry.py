@@ -122,7 +122,7 @@ MODELS = {
        for kind in ("Max", "Average") for d in (1, 2, 3)},
     "QUnaryFunctionLUT": _single(lambda: hl.QUnaryFunctionLUT("tanh")),
     "QAffinedUnaryFunctionLUT": _single(lambda: hl.QAffinedUnaryFunctionLUT("tanh")),
-    "QSoftmax": _single(hl.QSoftmax),
+    "QSoftmax": _single(lambda: hl.QSoftmax(enable_iq=True)),
     "QMultiHeadAttention": _attention(lambda: attn.QMultiHeadAttention(2, 2)),
     "QMultiHeadAttentionT": _attention(lambda: attn.QMultiHeadAttentionT(2, 2)),
     "QLinformerAttention": _attention(lambda: attn.QLinformerAttention(2, 2, 2)),
