@@ -20,9 +20,9 @@ from .dense import einsum_linear
 from .products import feature_equation
 from .softmax import softmax_of
 
-_LIMITS = ("query, key and value inputs of any shapes Keras allows, several heads, `attention_axes`, fused or "
-           "unfused projections, `output_shape`; no masks, no `return_attention_scores`; `stable_softmax=True`; "
-           "score and combine einsums within float32's 24 bits")
+_LIMITS = ("query, key and value inputs of any shapes Keras allows (model inputs through a Quantizer first), several "
+           "heads, `attention_axes`, fused or unfused projections, `output_shape`; no masks, no "
+           "`return_attention_scores`; `stable_softmax=True`; score and combine einsums within float32's 24 bits")
 
 
 @handles("softmax and attention", "hgq.layers.attn.QMultiHeadAttention", limits=_LIMITS, quantized_io=False,
@@ -138,6 +138,9 @@ def _cluster(reader, layer, x: str, pad: int, name: str) -> str:
 def _salt_conv(reader, layer, scores: str) -> str:
     """SALT's channels-first QConv2D over the (heads, query, key) scores: transposed to channels-last and back."""
     conv = layer.conv
+    if conv.groups != 1:
+        raise UnsupportedLayerError(f"{where(layer)} convolves the scores with separate_conv=True ({conv.groups} "
+                                    "groups); supported: separate_conv=False (one group) or conv_size=0")
     check_activation(conv)
     if conv.enable_iq:
         scores = reader.quantize(layer, "conv/iq", read_quantizer(conv.iq, layer), scores)

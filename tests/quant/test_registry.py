@@ -92,9 +92,10 @@ def _pair(make, shapes=((4,), (4,))):
 
 
 def _attention(make, shape=(3, 4)):
+    """Attention reads its inputs through its sub-layers' quantizers: a Quantizer in front gives the ports."""
     def build():
         q, v = _inputs(shape, shape)
-        return [q, v], make()(q, v)
+        return [q, v], make()(hl.Quantizer()(q), hl.Quantizer()(v))
 
     return build
 

@@ -21,7 +21,7 @@ def _attention_kwargs():
                 softmax_exp_oq_conf=_small(5, "table"), softmax_inv_oq_conf=_small(6, "table"))
 
 
-def mha_cross(n_q: int = 3, n_kv: int = 4, d: int = 4):
+def mha_cross(n_q: int = 2, n_kv: int = 3, d: int = 3):
     """Two heads, query != key != value (three inputs of different lengths and widths), unfused; a second,
     fused ('kv') QMultiHeadAttention over the first's output as key and value."""
     import keras
