@@ -64,4 +64,29 @@ def linformer_salt(n: int = 6, d: int = 3):
     return model, _many(x, rng)
 
 
-ATTENTION = {"mha_cross": mha_cross, "linformer_salt": linformer_salt}
+def transformer_block(n: int = 4, d: int = 3):
+    """A jet-tagging transformer block (particles x features): QEinsumDenseBatchnorm, a tanh QUnaryFunctionLUT,
+    two-head self attention, a skip QAdd, a feed-forward QEinsumDense, QGlobalAveragePooling1D, a QDense head
+    ending in QSoftmax."""
+    import keras
+    from hgq.layers import QAdd, QDense, QEinsumDense, QEinsumDenseBatchnorm, QGlobalAveragePooling1D, QSoftmax
+    from hgq.layers import QUnaryFunctionLUT
+    from hgq.layers.attn import QMultiHeadAttention
+
+    keras.utils.set_random_seed(43)
+    rng = np.random.default_rng(43)
+    x = _data(rng, (n, d))
+    inp = keras.Input((n, d))
+    h = QEinsumDenseBatchnorm("bnc,cC->bnC", (n, 4), bias_axes="C", name="embed")(_q("q")(inp))
+    h = QUnaryFunctionLUT("tanh", iq_conf=_small(3), oq_conf=_small(4, "table"), name="tanh")(h)
+    att = QMultiHeadAttention(2, 2, name="attention", **_attention_kwargs())(h, h)
+    h = QAdd(name="skip")([h, att])
+    h = QEinsumDense("bnc,cC->bnC", (n, 4), bias_axes="C", activation="relu", name="feed_forward")(h)
+    out = QSoftmax(name="softmax")(QDense(3, name="head")(QGlobalAveragePooling1D(name="pool")(h)))
+    model = keras.Model(inp, out, name="transformer_block")
+    labels = keras.utils.to_categorical(np.argmax(x[:, :3, 0], axis=1), 3)
+    _fit_and_calibrate(model, x, labels)
+    return model, _many(x, rng)
+
+
+ATTENTION = {"mha_cross": mha_cross, "linformer_salt": linformer_salt, "transformer_block": transformer_block}

@@ -2,7 +2,7 @@
 
 ``models_attention``: two-head cross attention with query != key != value and a fused ('kv') one; self
 attention fused ('qkv'), Linformer (shared key/value projection) and SALT (clustered key projection, the
-scores' convolution) side by side.
+scores' convolution) side by side; a jet-tagging transformer block ending in QSoftmax.
 """
 
 import pytest
@@ -10,7 +10,9 @@ from models_attention import ATTENTION
 from models_ops import N_SAMPLES, verify_end_to_end
 
 COVERED = {"mha_cross": {"QMultiHeadAttention"},
-           "linformer_salt": {"QMultiHeadAttention", "QLinformerAttention", "QSALTAttention"}}
+           "linformer_salt": {"QMultiHeadAttention", "QLinformerAttention", "QSALTAttention"},
+           "transformer_block": {"QEinsumDenseBatchnorm", "QUnaryFunctionLUT", "QMultiHeadAttention", "QAdd",
+                                 "QEinsumDense", "QGlobalAveragePooling1D", "QDense", "QSoftmax"}}
 
 
 @pytest.fixture(scope="module", params=sorted(ATTENTION))
