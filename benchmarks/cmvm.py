@@ -1,7 +1,7 @@
 """adderflow's CMVM solver side by side with da4ml 0.6.0 on the same matrices.
 
 Run with a venv that has da4ml (it is never a dependency of the library):
-    /work/bench-venv/bin/python benchmarks/cmvm.py --sizes 16 32 64
+    bench-venv/bin/python benchmarks/cmvm.py --sizes 16 32 64
 Each row is one matrix at one depth setting: slack k means max_depth = floor + k
 for adderflow and hard_dc = k for da4ml (its depth floor + k). Cost is our
 model (Σ adder result width minus free low bits) for both solvers: da4ml's

@@ -1,6 +1,6 @@
 """One trained model at three register-placement targets: latency, FFs, estimated delay, bit-exact check.
 
-    /work/venv/bin/python benchmarks/latency_targets.py [--model MODEL.keras]
+    python benchmarks/latency_targets.py [--model MODEL.keras]
 
 Default model: the digits MLP saved by benchmarks/rtl_luts.py (or trained here). Each design is
 verified with sim.verify (Verilator) on 10,000+ samples: the digits test set tiled, plus

@@ -1,6 +1,6 @@
 """Yosys LUT counts of adderflow's Verilog vs da4ml's Verilog for the same trained HGQ2 models.
 
-    /work/venv/bin/python benchmarks/rtl_luts.py --da4ml-python /work/bench-venv-rtl/bin/python
+    python benchmarks/rtl_luts.py --da4ml-python bench-venv-rtl/bin/python
 
 Set ADDERFLOW_YOSYS=yosys to use a native Yosys for both tools (several times faster
 than the WebAssembly one on these designs). Runs in adderflow's environment: trains the models (a JSC-size MLP

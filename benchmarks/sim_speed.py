@@ -1,6 +1,6 @@
 """Samples per second through the real Verilog: sim.CompiledModel vs the cocotb testbench.
 
-    /work/venv/bin/python benchmarks/sim_speed.py [--model JSC.keras] [--samples 1000000]
+    python benchmarks/sim_speed.py [--model JSC.keras] [--samples 1000000]
 
 The design: a JSC-size MLP 16-64-32-32-5 (trained by benchmarks/rtl_luts.py, or here
 when no --model is given), compiled at latency_cutoff=5. Times the Verilator build, a

@@ -15,6 +15,7 @@ from .cost import DSP_LEVELS, adder_cost
 from .interval import Interval
 from .program import Op, Program, is_bit
 from .quantize import check_modes, quantize_codes, round_code, saturation_bounds
+from .tables import table_depth, table_luts
 
 
 class ProgramBuilder:
@@ -27,6 +28,7 @@ class ProgramBuilder:
     def __init__(self):
         self.ops: list[Op] = []
         self._known: dict[tuple, int] = {}
+        self._tables: dict[tuple, tuple] = {}
         self._n_inputs = 0
         self.solved: dict = {}  # emit_cmvm's adder graphs, by matrix and input formats
         self.origin = ""  # the network node now being lowered: each new op records it (Program.origins)
@@ -109,6 +111,11 @@ class ProgramBuilder:
             return b if sign > 0 else self.neg(b)
         if self.ops[a].kind == "const" and self.ops[b].kind == "const":
             return self.const(self.value_of_const(a) + sign * self.value_of_const(b) * Fraction(2) ** shift)
+        # a negation feeding an add is folded into it (a subtraction), so an output left negated costs nothing
+        if (nb := self._negated(b)) is not None:
+            return self.add(a, nb[0], shift + nb[1], -sign)
+        if (na := self._negated(a)) is not None and sign > 0:
+            return self.add(self.shift(b, shift), self.shift(na[0], na[1]), 0, -1)
         ia, ib = self.interval(a), self.interval(b)
         eb = ib.exp + shift
         e = min(ia.exp, eb)
@@ -123,6 +130,14 @@ class ProgramBuilder:
         cost = adder_cost(lo, hi, passthrough)
         return self._emit("add", (a, b), (shift, sign), Interval(lo, hi, e),
                           max(self.depth(a), self.depth(b)) + 1, cost)
+
+    def _negated(self, v: int) -> tuple[int, int] | None:
+        """(x, s) when v is ``-x * 2**s`` by a neg op (under a shift), else None."""
+        op, s = self.ops[v], 0
+        if op.kind == "shift":
+            s = op.params[0]
+            op = self.ops[op.args[0]]
+        return (op.args[0], s) if op.kind == "neg" else None
 
     def sub(self, a: int, b: int, shift: int = 0) -> int:
         return self.add(a, b, shift, -1)
@@ -177,6 +192,8 @@ class ProgramBuilder:
         rounds = round_mode == "RND" and iv.exp < -f
         if not overflows and iv.exp >= -f:
             return a  # on the grid and in range: the quantizer is the identity
+        if self.ops[a].kind == "lut":
+            return self._fold_into_table(a, k, i, f, round_mode, overflow_mode)
         if overflows and overflow_mode == "WRAP":
             result = Interval.from_kif(k, i, f)
         else:
@@ -242,10 +259,18 @@ class ProgramBuilder:
         if min(entries) == max(entries):
             return self.const(Fraction(entries[0]) * Fraction(2) ** exp)
         result = Interval(min(entries), max(entries), exp if any(entries) else 0)
-        width = iv.width
-        cost = result.width * max(1, 1 << max(width - 6, 0))  # LUT6s per output bit
-        depth = self.depth(a) + (1 if width <= 8 else 2)
-        return self._emit("lut", (a,), (iv.lo, iv.exp, tuple(entries)), result, depth, cost)
+        entries = tuple(entries)
+        entries = self._tables.setdefault(entries, entries)  # identical tables: one object, stored once
+        cost = table_luts(iv.width, entries, result.width, iv.lo)
+        depth = self.depth(a) + table_depth(iv.width)
+        return self._emit("lut", (a,), (iv.lo, iv.exp, entries), result, depth, cost)
+
+    def _fold_into_table(self, a: int, k: int, i: int, f: int, round_mode: str, overflow_mode: str) -> int:
+        """A quantizer after a table is a table of quantized entries (the old one goes if nothing else reads it)."""
+        op = self.ops[a]
+        base, base_exp, table = op.params
+        codes = quantize_codes(np.array(table, dtype=object), op.interval.exp, k, i, f, round_mode, overflow_mode)
+        return self.lut(op.args[0], base, base_exp, [int(c) for c in codes], -f)
 
     def build(self, outputs: list[int]) -> Program:
         """The program computing ``outputs``, without ops nothing reads (input ports stay)."""

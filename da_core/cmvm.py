@@ -6,6 +6,7 @@ whole network lowers into one program); ``solve`` is the one-matrix front door.
 
 from collections.abc import Sequence
 from concurrent.futures import Executor
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
@@ -48,8 +49,11 @@ def dyadic_to_integers(W: np.ndarray, what: str = "W") -> tuple[np.ndarray, int]
 
 
 def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, bias: Sequence | None = None,
-              max_depth: int | None = None) -> list[int]:
+              max_depth: int | None = None, signs: list[int] | None = None) -> list[int]:
     """Emit ``y = x @ W + bias`` for program values x; returns one value per output.
+
+    With a ``signs`` list, an output that is a negated sum (and has no offset) is returned un-negated and -1 is
+    appended for it (+1 for the others): its consumer subtracts instead, at no adder and no level.
 
     Inputs that can hold only one value (a pixel HGQ2 gave no bits, a ReLU that is never positive) are
     constants: their share of y joins the bias instead of costing adders.
@@ -83,9 +87,16 @@ def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, bias: Se
     for a, b, shift, sign in graph.adders.tolist():
         signals.append(builder.add(signals[a], signals[b], shift, sign))
     zero = builder.const(0)
-    return [_plus_offset(builder, zero if idx < 0 else builder.shift(signals[idx], shift + base + w_exp), sign, offset)
-            for idx, shift, sign, offset in zip(graph.out_index.tolist(), graph.out_shift.tolist(),
-                                                graph.out_sign.tolist(), offsets)]
+    outputs = []
+    for idx, shift, sign, offset in zip(graph.out_index.tolist(), graph.out_shift.tolist(), graph.out_sign.tolist(),
+                                        offsets):
+        v = zero if idx < 0 else builder.shift(signals[idx], shift + base + w_exp)
+        if signs is not None:
+            left = -1 if sign < 0 and offset == 0 else 1
+            signs.append(left)
+            sign *= left
+        outputs.append(_plus_offset(builder, v, sign, offset))
+    return outputs
 
 
 def _plus_offset(builder: ProgramBuilder, v: int, sign: int, offset: Fraction) -> int:
@@ -121,9 +132,18 @@ def _as_interval(spec) -> Interval:
 
 @dataclass(frozen=True)
 class Solution:
-    """A solved constant matrix: inspect it (``n_adders``, ``cost``, ``depth``) or run it (``sol(x)``)."""
+    """A solved constant matrix: inspect it (``n_adders``, ``cost``, ``depth``) or run it (``sol(x)``).
+
+    Output j of ``program`` is ``out_sign[j] * (x @ W)[:, j]``: a negated output is left to its consumer, which
+    subtracts instead of adding (as the peers do), so the negation costs no adder and no level.
+    """
 
     program: Program
+    out_sign: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if not self.out_sign:
+            object.__setattr__(self, "out_sign", (1,) * len(self.program.outputs))
 
     @property
     def n_adders(self) -> int:
@@ -139,19 +159,27 @@ class Solution:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Exact ``x @ W`` for x of shape (n_samples, n_in) on the input formats' grids."""
-        return self.program(x)
+        return self.program(x) * np.array(self.out_sign, dtype=np.float64)
 
     def __repr__(self) -> str:
         p = self.program
+        negated = self.out_sign.count(-1)
         return (f"Solution({len(p.inputs)}x{len(p.outputs)}: {self.n_adders} adders, cost {self.cost}, "
-                f"depth {self.depth})")
+                f"depth {self.depth}" + (f", {negated} outputs negated" if negated else "") + ")")
 
     def save(self, path: str | Path) -> None:
-        self.program.save(path)
+        """The program's own file, with ``out_sign`` beside it when an output is negated."""
+        d = self.program.to_dict()
+        if -1 in self.out_sign:
+            d = {"format": "adderflow.solution/1", "program": d, "out_sign": list(self.out_sign)}
+        Path(path).write_text(json.dumps(d))
 
     @classmethod
     def load(cls, path: str | Path) -> "Solution":
-        return cls(Program.load(path))
+        d = json.loads(Path(path).read_text())
+        if d.get("format") == "adderflow.solution/1":
+            return cls(Program.from_dict(d["program"]), tuple(d["out_sign"]))
+        return cls(Program.from_dict(d))
 
 
 def solve(W: np.ndarray, inputs=None, max_depth: int | None = None) -> Solution:
@@ -165,21 +193,11 @@ def solve(W: np.ndarray, inputs=None, max_depth: int | None = None) -> Solution:
     if W.ndim != 2:
         raise ValueError(f"W must be a 2-D (n_in, n_out) matrix, got shape {W.shape}")
     intervals = input_intervals(inputs, W.shape[0])
-    program = _solve_program(W, intervals, max_depth)
-    if max_depth is None or program.depth <= max_depth:
-        return Solution(program)
-    # a negated output costs one level more (its neg): solve one level tighter
-    try:
-        return Solution(_solve_program(W, intervals, max_depth - 1))
-    except ValueError:
-        raise ValueError(f"max_depth={max_depth} is too shallow: an output is a negated sum, and its negation "
-                         f"needs one more level; use max_depth >= {max_depth + 1}") from None
-
-
-def _solve_program(W: np.ndarray, intervals: list[Interval], max_depth: int | None) -> Program:
     builder = ProgramBuilder()
     x = [builder.input(iv) for iv in intervals]
-    return builder.build(emit_cmvm(builder, x, W, max_depth=max_depth))
+    signs: list[int] = []
+    outputs = emit_cmvm(builder, x, W, max_depth=max_depth, signs=signs)
+    return Solution(builder.build(outputs), tuple(signs))
 
 
 def solve_many(matrices: Sequence[np.ndarray], inputs=None, max_depth: int | None = None,

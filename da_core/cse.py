@@ -26,6 +26,10 @@ from da_core import max_heap as mh
 from da_core.pair_counts import SIG_BITS, add_counts, drop_counts, get_count, new_counts, pair_key, unpack_pair
 from da_core.signals import add_adder, merge_cost, order_pair
 
+# Passes after the first scale each pair's weight by (NOISE_BASE + a hashed 0..NOISE_SPAN-1) / NOISE_BASE, a
+# randomized greedy: table2.py N=16 at the minimum depth 423.3 -> 421.6 mean adders over 80 matrices.
+NOISE_BASE = 16
+NOISE_SPAN = 3
 MAX_SIGNALS = 1 << SIG_BITS  # inputs + adders that the pair and term keys can name
 
 # columns of the record table
@@ -50,9 +54,21 @@ def _terms_key(t1, t2) -> int:
 
 
 @numba.njit(cache=True, inline="always")
-def _saving(uses, width) -> int:
-    """Cost saved by computing a pair once for `uses` places instead of in each."""
-    return (uses - 1) * width
+def _saving(uses, width, key, salt) -> int:
+    """Cost saved by computing a pair once for `uses` places instead of in each,
+    in the high bits (perturbed a little when salt > 0); the low bits break ties
+    by a hash of the pair and `salt`, so passes explore different greedy paths."""
+    h = (((key + salt) * 2654435761) >> 16) & 255
+    scale = NOISE_BASE + (h % NOISE_SPAN if salt > 0 else 0)
+    return ((uses - 1) * width * scale << 8) | h
+
+
+@numba.njit(cache=True, inline="always")
+def _weight(a_lo, a_hi, a_depth, b_lo, b_hi, b_depth, d, s, skew) -> int:
+    """What one use of a pair saves: its adder's width, times skew / 4 when the
+    operands' depths differ (that pair spends the output's depth room)."""
+    width = merge_cost(a_lo, a_hi, b_lo, b_hi, d, s)
+    return 4 * width if a_depth == b_depth else skew * width
 
 
 @numba.njit(cache=True)
@@ -107,7 +123,7 @@ def _count_pairs(out_term, out_len, n_in, n_shifts):
 
 
 @numba.njit(cache=True)
-def _initial_heap(dense, pairs, lo, hi):
+def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
     """Every pair that occurs at least twice, scored by its saving."""
     n_cand = 0
     for a in range(dense.shape[0]):
@@ -122,13 +138,20 @@ def _initial_heap(dense, pairs, lo, hi):
                 for k in range(2):
                     if dense[a, b, d, k] >= 2:
                         s = 2 * k - 1
-                        heap[h_size[0], 0] = _saving(dense[a, b, d, k], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s))
+                        heap[h_size[0], 0] = _saving(
+                            dense[a, b, d, k],
+                            _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew),
+                            pair_key(a, b, d, s),
+                            salt,
+                        )
                         heap[h_size[0], 1] = pair_key(a, b, d, s)
                         h_size[0] += 1
     for i in range(len(pairs)):
         if pairs[i, 0] != ht.EMPTY and pairs[i, 1] >= 2:
             a, b, d, s = unpack_pair(pairs[i, 0])
-            score = _saving(pairs[i, 1], merge_cost(lo[a], hi[a], lo[b], hi[b], d, s))
+            score = _saving(
+                pairs[i, 1], _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew), pairs[i, 0], salt
+            )
             heap = mh.push(heap, h_size, score, pairs[i, 0])
     mh.heapify(heap, h_size)
     return heap, h_size
@@ -207,7 +230,9 @@ def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_met
 
 
 @numba.njit(cache=True)
-def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget):
+def extract_common_pairs(
+    term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget, salt=0, skew=4
+):
     """Greedy pair sharing over all outputs; appends the shared adders to the
     signal table and returns the outputs' remaining terms in the same layout
     as csd_terms (term_sig, term_shift, term_sign, n_terms). kraft_budget[j]
@@ -221,7 +246,7 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
         for t in range(n_terms[j]):
             n_shifts = max(n_shifts, term_shift[j, t] + 1)
     dense, pairs, pairs_meta = _count_pairs(out_term, out_len, n_in, n_shifts)
-    heap, h_size = _initial_heap(dense, pairs, lo, hi)
+    heap, h_size = _initial_heap(dense, pairs, lo, hi, depth, salt, skew)
 
     occ = np.zeros((n_rec + 1, 2), dtype=np.int64)
     keys = np.zeros(term_sig.shape[1] + 1, dtype=np.int64)  # scratch for one output's pair keys
@@ -235,8 +260,8 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
         if uses < 2:
             continue
         a, b, d, s = unpack_pair(key)
-        width = merge_cost(lo[a], hi[a], lo[b], hi[b], d, s)
-        bound = _saving(uses, width)
+        width = _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew)
+        bound = _saving(uses, width, key, salt)
         if bound < mh.top_score(heap, h_size):
             heap = mh.push(heap, h_size, bound, key)
             continue
@@ -244,7 +269,7 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
         n_occ = _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft, kraft_budget, depth, occ)
         if n_occ < 2:
             continue  # back in the heap when its count grows
-        actual = _saving(n_occ, width)
+        actual = _saving(n_occ, width, key, salt)
         if actual < mh.top_score(heap, h_size):
             heap = mh.push(heap, h_size, actual, key)
             continue
@@ -280,7 +305,10 @@ def extract_common_pairs(term_sig, term_shift, term_sign, n_terms, adders, lo, h
             if uses >= 2:
                 ht.put(pairs, pairs_meta, key, uses)
                 pa, pb, pd, ps = unpack_pair(key)
-                heap = mh.push(heap, h_size, _saving(uses, merge_cost(lo[pa], hi[pa], lo[pb], hi[pb], pd, ps)), key)
+                score = _saving(
+                    uses, _weight(lo[pa], hi[pa], depth[pa], lo[pb], hi[pb], depth[pb], pd, ps, skew), key, salt
+                )
+                heap = mh.push(heap, h_size, score, key)
 
     left_sig = np.zeros_like(term_sig)
     left_shift = np.zeros_like(term_sig)

@@ -2,11 +2,13 @@
 
 When a column is close to another (their difference has fewer signed digits
 than the column itself), output j costs fewer terms as the other output plus
-the difference. Each output keeps its best such parent; the picks, largest
-saving first, form a forest one level deep (a parent is never a child), since
-every level of a chain costs adder depth. A pick is taken only when depth
-still fits: the child's terms plus the parent's whole sum must meet the depth
-bound, which caps the parent's own depth (`cap`).
+the difference. Candidate links, largest saving first, are taken greedily
+into a forest (Kruskal on a branching: one parent each, no cycles), so outputs
+form chains as deep as the depth bound allows: with slack a chain of
+differences replaces many digits by one term. A link is taken only when depth
+still fits: every output's terms plus its parent's whole sum must meet its own
+cap, so each link lowers the caps of the parent and its ancestors (`cap`), and
+a root must still fit its digits under its cap.
 """
 
 import numba
@@ -14,10 +16,10 @@ import numpy as np
 
 from da_core.csd import csd_digit_count
 
-# A parent must save at least MIN_SAVING signed digits and 1/SAVING_DIVISOR of
+# A link must save at least MIN_SAVING signed digits and 1/SAVING_DIVISOR of
 # the column's own: smaller gains the pair sharing of stage 2 finds anyway, and
-# a parent spends depth (measured on the benchmark suite, 16x16 to 128x128).
-MIN_SAVING = 3
+# a link spends depth (measured on the benchmark suite, 16x16 to 128x128).
+MIN_SAVING = 2
 SAVING_DIVISOR = 12
 
 
@@ -39,12 +41,57 @@ def _ceil_log2(x) -> int:
 
 
 @numba.njit(cache=True)
-def choose_parents(U, in_depth, max_depth):
+def _floor_log2(x) -> int:
+    """Largest k with 2^k <= x (x >= 1)."""
+    k = 0
+    while (2 << k) <= x:
+        k += 1
+    return k
+
+
+@numba.njit(cache=True)
+def _diff_digits(U, j, k, sign, limit) -> int:
+    """Signed digits of U_j - sign * U_k plus one for the parent's term; stops past limit."""
+    digits = 1
+    for i in range(U.shape[0]):
+        digits += csd_digit_count(U[i, j] - sign * U[i, k])
+        if digits > limit:
+            break
+    return digits
+
+
+@numba.njit(cache=True)
+def _caps_if_linked(j, k, kr_j, parent, cap, kraft, new_cap) -> int:
+    """Caps of k and its ancestors once j (whose terms have Kraft sum kr_j) hangs
+    under k, written into new_cap from k up; returns the highest node written,
+    or -2 when depth cannot fit."""
+    room = (1 << cap[j]) - kr_j
+    if room < 1:
+        return -2
+    c = min(cap[k], _floor_log2(room))
+    m = k
+    while True:
+        new_cap[m] = c
+        p = parent[m]
+        if p < 0:
+            return m if kraft[m] <= (1 << c) else -2
+        room = (1 << c) - kraft[m]
+        if room < 1:
+            return -2
+        c = min(cap[p], _floor_log2(room))
+        if c == cap[p]:
+            return m  # nothing above changes
+        m = p
+
+
+@numba.njit(cache=True)
+def choose_parents(U, in_depth, max_depth, salt=0):
     """For columns U (n_in, n_out): (parent, parent_sign, cap, diff).
 
     parent[j] = -1 builds output j from its own digits; otherwise column j is
-    ``parent_sign[j] * U[:, parent[j]] + diff[:, j]``. cap[j] is the deepest
-    output j may be so that its children still meet max_depth.
+    ``parent_sign[j] * U[:, parent[j]] + diff[:, j]`` (parents may have parents).
+    cap[j] is the deepest output j may be so that its descendants still meet
+    max_depth; diff[:, j]'s Kraft sum plus 2^cap[parent] fits under 2^cap[j].
     """
     n_in, n_out = U.shape
     parent = np.full(n_out, -1, dtype=np.int64)
@@ -52,39 +99,59 @@ def choose_parents(U, in_depth, max_depth):
     cap = np.full(n_out, max_depth, dtype=np.int64)
     diff = U.copy()
     own = np.zeros(n_out, dtype=np.int64)
-    floor = np.zeros(n_out, dtype=np.int64)
+    kraft = np.zeros(n_out, dtype=np.int64)
     for j in range(n_out):
         for i in range(n_in):
             own[j] += csd_digit_count(U[i, j])
-        floor[j] = _ceil_log2(_kraft(U[:, j], in_depth))
+        kraft[j] = _kraft(U[:, j], in_depth)
 
-    best_saving = np.zeros(n_out, dtype=np.int64)
-    best_parent = np.full(n_out, -1, dtype=np.int64)
-    best_sign = np.ones(n_out, dtype=np.int64)
+    # every link worth taking, by saving: (saving, child, parent, sign)
+    links = np.zeros((4 * n_out + 16, 4), dtype=np.int64)
+    n_links = 0
     for j in range(n_out):
+        least = max(MIN_SAVING, own[j] // SAVING_DIVISOR)
         for k in range(n_out):
             if k == j:
                 continue
+            best, best_sign = -1, 1
             for sign in (1, -1):
-                digits = 1  # the parent's output is one more term
-                for i in range(n_in):
-                    digits += csd_digit_count(U[i, j] - sign * U[i, k])
-                    if own[j] - digits < best_saving[j]:
-                        break
-                if own[j] - digits > best_saving[j]:
-                    best_saving[j], best_parent[j], best_sign[j] = own[j] - digits, k, sign
+                saving = own[j] - _diff_digits(U, j, k, sign, own[j] - least)
+                if saving > best:
+                    best, best_sign = saving, sign
+            if best >= least:
+                if n_links == len(links):
+                    links = np.concatenate((links, np.zeros_like(links)))
+                links[n_links, 0], links[n_links, 1], links[n_links, 2], links[n_links, 3] = best, j, k, best_sign
+                n_links += 1
+    # ties broken by a hash of the link and `salt`, so passes try different forests
+    rank = np.empty(n_links, dtype=np.int64)
+    for t in range(n_links):
+        tie = (((links[t, 1] * n_out + links[t, 2]) * 2654435761 + salt * 40503) >> 8) & 255
+        rank[t] = -(links[t, 0] << 8 | tie)
+    order = np.argsort(rank, kind="mergesort")
 
-    budget = 1 << max_depth
-    is_parent = np.zeros(n_out, dtype=np.bool_)
-    for j in np.argsort(-best_saving):
-        k = best_parent[j]
-        if best_saving[j] < max(MIN_SAVING, own[j] // SAVING_DIVISOR) or k < 0 or parent[k] >= 0 or is_parent[j]:
+    new_cap = cap.copy()
+    column = np.zeros(n_in, dtype=np.int64)
+    for t in order:
+        j, k, sign = links[t, 1], links[t, 2], links[t, 3]
+        if parent[j] >= 0:
             continue
-        column = U[:, j] - best_sign[j] * U[:, k]
-        room = budget - _kraft(column, in_depth)  # Kraft room left for the parent's sum
-        k_cap = min(cap[k], _ceil_log2(room + 1) - 1) if room > 0 else -1
-        if k_cap < floor[k]:
+        r = k
+        while parent[r] >= 0:
+            r = parent[r]
+        if r == j:
+            continue  # k hangs under j already: a cycle
+        column[:] = U[:, j] - sign * U[:, k]
+        kr_j = _kraft(column, in_depth)
+        top = _caps_if_linked(j, k, kr_j, parent, cap, kraft, new_cap)
+        if top == -2:
             continue
-        parent[j], parent_sign[j], cap[k], is_parent[k] = k, best_sign[j], k_cap, True
+        m = k
+        while True:
+            cap[m] = new_cap[m]
+            if m == top:
+                break
+            m = parent[m]
+        parent[j], parent_sign[j], kraft[j] = k, sign, kr_j
         diff[:, j] = column
     return parent, parent_sign, cap, diff

@@ -114,9 +114,10 @@ def _quantize(builder: ProgramBuilder, op: Quantize, x: np.ndarray, max_depth: i
     out = []
     for v, (k, i, f) in zip(x.reshape(-1).tolist(), q.formats(x.shape).tolist()):
         round_mode = q.round_mode
-        if round_mode == "RND_CONV":
+        if round_mode == "RND_CONV":  # (after a table too: its last kept bit becomes a table of its own)
             v, round_mode = _half_even_up(builder, v, f), "TRN"
-        elif round_mode == "RND" and builder.interval(v).exp < -f:  # round via the bias, not an adder of its own
+        # round via the bias, not an adder of its own; a table takes the whole quantizer into its entries
+        elif round_mode == "RND" and builder.interval(v).exp < -f and builder.ops[v].kind != "lut":
             v, round_mode = builder.half_lsb_up(v, f), "TRN"
         out.append(builder.quant(v, k, i, f, round_mode, q.overflow_mode))
     return np.array(out, dtype=np.int64).reshape(x.shape)

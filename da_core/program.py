@@ -18,7 +18,8 @@ kind         args       params and meaning
 ``min``      (a, b)     (): elementwise minimum
 ``lut``      (a,)       (base, base_exp, table): the code ``table[c - base]``, where
                         ``c`` is ``a``'s value as a code at exponent ``base_exp``;
-                        the table holds one output code per input code (a tuple of ints)
+                        the table holds one output code per input code (a tuple of ints;
+                        identical tables are one object, saved once: ``Program.tables``)
 ``mul``      (a, b)     (): ``a * b`` exactly, the exponent the sum of the operands'; a
                         select (AND) when ``b`` is one unsigned bit ([0..1]), else a
                         multiplier (a DSP, or shift-and-add by ``da_core.multipliers``)
@@ -205,19 +206,37 @@ class Program:
                 raise OverflowError(f"output {j} is {iv.width} bits wide: its values are not exact in float64")
         return codes * np.exp2(np.array([iv.exp for iv in intervals], dtype=np.float64))
 
+    @property
+    def tables(self) -> list[tuple[int, ...]]:
+        """The distinct tables of the ``lut`` ops, in order of first use: each is stored (and written as a ROM) once."""
+        return list(dict.fromkeys(op.params[2] for op in self.ops if op.kind == "lut"))
+
     def to_dict(self) -> dict:
-        d = {"format": "adderflow.program/1", "ops": [op.to_dict() for op in self.ops], "outputs": list(self.outputs)}
+        """JSON-ready; each distinct table is stored once (``tables``), a ``lut`` op names it by index."""
+        tables = {t: n for n, t in enumerate(self.tables)}
+        ops = [op.to_dict() for op in self.ops]
+        for d, op in zip(ops, self.ops):
+            if op.kind == "lut":
+                d["params"][2] = tables[op.params[2]]
+        d = {"format": "adderflow.program/2", "ops": ops, "outputs": list(self.outputs),
+             "tables": [list(t) for t in tables]}
         if self.origins is not None:
             d["origins"] = list(self.origins)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Program":
-        if d.get("format") != "adderflow.program/1":
+        if d.get("format") not in ("adderflow.program/1", "adderflow.program/2"):
             raise ValueError(f"not an adderflow program: format {d.get('format')!r}")
+        tables = [tuple(t) for t in d.get("tables", [])]
+        ops = []
+        for o in d["ops"]:
+            op = Op.from_dict(o)
+            if op.kind == "lut" and isinstance(op.params[2], int):
+                op = Op(op.kind, op.args, (*op.params[:2], tables[op.params[2]]), op.interval, op.depth, op.cost)
+            ops.append(op)
         origins = d.get("origins")
-        return cls(tuple(Op.from_dict(o) for o in d["ops"]), tuple(d["outputs"]),
-                   None if origins is None else tuple(origins))
+        return cls(tuple(ops), tuple(d["outputs"]), None if origins is None else tuple(origins))
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict()))

@@ -34,6 +34,20 @@ class SignalTable:
     def used_adders(self) -> np.ndarray:
         return self.adders[: self.count[0] - self.n_in].copy()
 
+    def score(self, objective: str) -> tuple[int, int]:
+        """(adders, cost) or (cost, adders), to compare tables built for the same matrix."""
+        adders = int(self.count[0] - self.n_in)
+        cost = _total_cost(self.adders, self.lo, self.hi, self.n_in, adders)
+        return (adders, cost) if objective == "adders" else (cost, adders)
+
+
+@numba.njit(cache=True)
+def _total_cost(adders, lo, hi, n_in, n_adders) -> int:
+    total = 0
+    for k in range(n_adders):
+        total += adder_cost(lo[n_in + k], hi[n_in + k], adders[k, 2])
+    return total
+
 
 @numba.njit(cache=True, inline="always")
 def merged_bounds(a_lo, a_hi, b_lo, b_hi, shift, sign):

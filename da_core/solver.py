@@ -19,6 +19,16 @@ from da_core.sum_tree import sum_outputs
 DEFAULT_DEPTH_SLACK = 1
 MAX_KRAFT_DEPTH = 36  # deeper bounds never bind and would overflow the Kraft sums
 MAX_IN_DEPTH = 24
+# Greedy passes with different tie-breaks, the best kept (by `objective`): as
+# many as fit PASS_DIGITS signed digits of work, at most MAX_PASSES.
+MAX_PASSES = 32
+PASS_DIGITS = 8000
+# Weight (in quarters) of a pair whose operands differ in depth, by depth slack (0, 1, 2 or more): it spends
+# the output's depth room, which a tight bound cannot spare (table2.py, N=16: 429 -> 421 adders at the minimum
+# depth); with room to spare it is a pair like any other (slack 1: trained kernels cost 0.2% less with (4, 3)
+# than (3,)). Passes cycle through the tuple; a single pass (a large matrix) weights all pairs alike, since
+# at 128x128 and 256x256 the skewed weights cost 1-2% more adders at the minimum depth, and time.
+DEPTH_SKEWS = ((2, 3), (4, 3), (4,))
 _INT64_HEADROOM = 1 << 61
 
 
@@ -41,13 +51,19 @@ def solve_integer(
     hi: np.ndarray,
     max_depth: int | None = None,
     in_depth: np.ndarray | None = None,
+    passes: int | None = None,
+    objective: str = "cost",
 ) -> AdderGraph:
     """Adder graph computing y = x @ W exactly for integer x with lo <= x <= hi.
 
     max_depth bounds the adder levels from any input to any output, counting
     in_depth (levels the inputs already carry); None picks the minimum
-    possible depth plus DEFAULT_DEPTH_SLACK.
+    possible depth plus DEFAULT_DEPTH_SLACK. passes: greedy passes with
+    different tie-breaks (None: by size); the one with the least `objective`
+    ("cost", Σ adder widths ≈ LUTs, or "adders"), the other breaking ties, is kept.
     """
+    if objective not in ("cost", "adders"):
+        raise ValueError(f"objective must be 'cost' or 'adders', got {objective!r}")
     W, lo, hi, in_depth = _validated(W, lo, hi, in_depth)
     W[(lo == 0) & (hi == 0)] = 0  # an input fixed at zero adds nothing (a pixel HGQ2 gave no bits)
     n_in = W.shape[0]
@@ -62,16 +78,16 @@ def solve_integer(
 
     depth_bound = min(max_depth, max(floor, MAX_KRAFT_DEPTH))
     U, col_index, col_shift, col_sign = unique_columns(W)
-    parent, parent_sign, cap, diff = choose_parents(U, in_depth, depth_bound)
-    term_sig, term_shift, term_sign, n_terms = csd_terms(diff)
-    if n_in + 2 * n_terms.sum() >= MAX_SIGNALS:
-        raise ValueError(
-            f"matrix too large: {int(n_terms.sum())} signed digits, the solver handles up to {MAX_SIGNALS // 2}"
-        )
-    kraft_budget = np.where(parent < 0, 1 << cap, (1 << depth_bound) - (1 << cap[np.maximum(parent, 0)]))
-    table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
-    terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget)
-    u_index, u_shift, u_sign = sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
+    if passes is None:
+        passes = max(1, min(MAX_PASSES, PASS_DIGITS // max(int(csd_digit_counts(U).sum()), 1)))
+    skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
+    best = None
+    for salt in range(passes):
+        table, outs = _one_pass(U, lo, hi, in_depth, depth_bound, salt, skews[salt % len(skews)])
+        score = table.score(objective)
+        if best is None or score < best[0]:
+            best = score, table, outs
+    _, table, (u_index, u_shift, u_sign) = best
 
     zero = col_index < 0
     safe = np.where(zero, 0, col_index)
@@ -82,6 +98,22 @@ def solve_integer(
         out_shift=np.where(zero, 0, u_shift[safe] + col_shift) if len(u_index) else col_shift.copy(),
         out_sign=np.where(zero, 1, u_sign[safe] * col_sign) if len(u_index) else col_sign.copy(),
     )
+
+
+def _one_pass(U, lo, hi, in_depth, depth_bound, salt, skew):
+    """Stages 1-3 once, ties broken by `salt`: (signal table, (out_index, out_shift, out_sign))."""
+    n_in = U.shape[0]
+    parent, parent_sign, cap, diff = choose_parents(U, in_depth, depth_bound, salt)
+    term_sig, term_shift, term_sign, n_terms = csd_terms(diff)
+    if n_in + 2 * n_terms.sum() >= MAX_SIGNALS:
+        raise ValueError(
+            f"matrix too large: {int(n_terms.sum())} signed digits, the solver handles up to {MAX_SIGNALS // 2}"
+        )
+    kraft_budget = np.where(parent < 0, 1 << cap, (1 << cap) - (1 << cap[np.maximum(parent, 0)]))
+    table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
+    terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget,
+                                 salt, skew)
+    return table, sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
 
 
 def _validated(W, lo, hi, in_depth):

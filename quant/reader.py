@@ -46,9 +46,10 @@ class Reader:
         self.nodes: list[Node] = []
         self.names: dict[int, str] = {}  # id(KerasTensor) -> network tensor name
         self.shapes: dict[str, tuple[int, ...]] = {}
+        self.inputs: list[Input] = []
 
     def read(self) -> Network:
-        inputs = []
+        self.inputs = inputs = []
         for n, t in enumerate(self.graph.inputs):
             shape = tensor_shape(t)
             name = f"input_{n}" if len(self.graph.inputs) > 1 else "input"
@@ -108,7 +109,8 @@ class Reader:
     def _port_quantizer(self, tensor, shape) -> Quantizer:
         """The quantizer HGQ2 applies to a model input: the one of the layers that read it (through layout layers)."""
         found = list(self._quantizers_reading(tensor))
-        hint = "put an hgq Quantizer layer (or a layer with enable_iq=True) first"
+        hint = ("put an hgq Quantizer layer (or a layer with enable_iq=True) first (supported: model inputs that "
+                "the layers reading them quantize, one format per input element)")
         if not found:
             raise UnsupportedLayerError(f"the model input is not quantized: no layer reads {tensor.name!r}; {hint}")
         for q, at in found:

@@ -46,6 +46,7 @@ from amaranth.lib.wiring import In, Out
 from da_core.interval import Interval
 from da_core.program import Op, Program, is_bit
 from da_core.quantize import saturation_bounds
+from da_core.tables import rom_image
 
 from . import ports as P
 from .netlist import Operand, output_taps, wires
@@ -161,11 +162,8 @@ def _lut(op: Op, code: Value, iv: Interval) -> Value:
     base, base_exp, table = op.params
     if base_exp != iv.exp:
         raise ValueError(f"lut operand at exponent {iv.exp}, table at {base_exp}")
-    width, shape = iv.width, _code_shape(op.interval)
-    rom = [0] * (1 << width)
-    for j, entry in enumerate(table):
-        rom[(base + j) & ((1 << width) - 1)] = entry
-    return Array(Const(c, shape) for c in rom)[code.as_unsigned()]
+    shape = _code_shape(op.interval)
+    return Array(Const(c, shape) for c in rom_image(base, table, iv.width))[code.as_unsigned()]
 
 
 def _align(code: Value, exp: int, to_exp: int) -> Value:

@@ -87,7 +87,8 @@ def describe(program: Program, plan: PipelinePlan, interface: Interface, name: s
     """The metadata of a design, as written to ``NAME.json``."""
     ins, outs = program.input_intervals, program.output_intervals
     report = dict(adders=program.n_adders, lut_estimate=program.cost, multipliers=len(program.multipliers),
-                  dsps=program.dsps, depth=program.depth,
+                  dsps=program.dsps, tables=len(program.tables),
+                  table_lookups=sum(op.kind == "lut" for op in program.ops), depth=program.depth,
                   latency_cutoff=plan.latency_cutoff, latency_cycles=plan.latency_cycles,
                   ff_bits=plan.ff_bits + interface.valid * plan.latency_cycles,
                   data_ff_bits=plan.ff_bits, estimated_delay_ns=plan.estimated_delay_ns,

@@ -101,6 +101,7 @@ def markdown(meta: dict) -> str:
     lines += ["| resource | value |", "|---|---|"]
     for key, label in (("adders", "adders"), ("lut_estimate", "LUTs (cost model)"),
                        ("multipliers", "multipliers (`*`, for DSPs)"), ("dsps", "DSP48E2s (cost model)"),
+                       ("tables", "lookup tables (distinct ROMs)"), ("table_lookups", "table lookups"),
                        ("ff_bits", "FFs (register bits)"),
                        ("latency_cycles", "latency, clock cycles"), ("depth", "adder depth"),
                        ("estimated_delay_ns", "longest stage, estimated ns"),

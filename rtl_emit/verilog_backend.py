@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from da_core.program import Op, Program, is_bit
 from da_core.quantize import saturation_bounds
+from da_core.tables import is_logic, rom_image
 
 from . import ports as P
 from .netlist import Operand, output_taps, wires
@@ -32,6 +33,7 @@ def write(program: Program, plan: PipelinePlan, name: str, interface: Interface 
     ops = program.ops
     ins, outs = program.input_intervals, program.output_intervals
     lines, regs = [], []
+    roms: dict[tuple, list[str]] = {}  # one function per distinct ROM image, by (address bits, width, image)
     decl = lines.append
 
     def operand(x: Operand) -> tuple[str, int, bool] | int:
@@ -47,7 +49,11 @@ def write(program: Program, plan: PipelinePlan, name: str, interface: Interface 
             decl(f"  wire [{w - 1}:0] {target} = {P.INPUT}[{wire.input_lsb + w - 1}:{wire.input_lsb}];")
         else:
             decl(f"  wire [{w - 1}:0] {target};")
-            lines.extend(_op_lines(target, wire.op, [operand(a) for a in wire.args], wire.arg_intervals))
+            args = [operand(a) for a in wire.args]
+            if wire.op.kind == "lut":
+                lines.extend(_lut_lines(target, wire.op, args[0], wire.arg_intervals[0], roms))
+            else:
+                lines.extend(_op_lines(target, wire.op, args, wire.arg_intervals))
         for before, tap in pairwise(wire.chain):
             decl(f"  reg [{w - 1}:0] {tap.name} = {w}'d0;")
             regs.append(f"{tap.name} <= {before.name};")
@@ -94,7 +100,8 @@ def write(program: Program, plan: PipelinePlan, name: str, interface: Interface 
               (f"// formats: {name}.md / {name}.json. Latency {plan.latency_cycles} clock cycles, a new sample "
                "every clock."),
               "`default_nettype none", f"module {name} (", ",\n".join(port_lines), ");"]
-    return "\n".join(header + lines + body + ["endmodule", "`default_nettype wire", ""])
+    functions = [line for rom in roms.values() for line in rom]
+    return "\n".join(header + functions + lines + body + ["endmodule", "`default_nettype wire", ""])
 
 
 def _const(code: int, width: int) -> str:
@@ -182,16 +189,26 @@ def _quant_lines(target: str, op: Op, x, iv) -> list[str]:
     return lines
 
 
-def _lut_lines(target: str, op: Op, x, iv) -> list[str]:
-    """A ROM addressed by the operand's raw code bits, as ``amaranth_backend._lut``."""
+def _lut_lines(target: str, op: Op, x, iv, roms: dict) -> list[str]:
+    """A table: a select of constants over its few address bits, or a call of its ROM (a function written
+    once per distinct ROM image, however many ops read it)."""
     base, base_exp, table = op.params
     if base_exp != iv.exp:
         raise ValueError(f"lut operand at exponent {iv.exp}, table at {base_exp}")
+    if isinstance(x, int):
+        raise ValueError("a table of a constant is a constant: the builder folds it")
     name, wa, _ = x
     w = op.interval.width
-    rom = f"{target}_rom"
-    lines = [f"  reg [{w - 1}:0] {rom};", "  always @* begin", f"    case ({name})"]
-    for j, entry in enumerate(table):
-        lines.append(f"      {wa}'d{(base + j) % (1 << wa)}: {rom} = {_const(entry, w)};")
-    lines += [f"      default: {rom} = {_const(0, w)};", "    endcase", "  end", f"  assign {target} = {rom};"]
-    return lines
+    if is_logic(wa):
+        choices = [f"{name} == {_const((base + j) % (1 << wa), wa)} ? {_const(entry, w)} : "
+                   for j, entry in enumerate(table[:-1])]
+        return [f"  assign {target} = {''.join(choices)}{_const(table[-1], w)};"]
+    image = tuple(rom_image(base, table, wa))
+    key = (wa, w, image)
+    if key not in roms:
+        fn = f"rom{len(roms)}"
+        roms[key] = [f"  function [{w - 1}:0] {fn};", f"    input [{wa - 1}:0] a;", "    case (a)"]
+        roms[key] += [f"      {wa}'d{a}: {fn} = {_const(c, w)};" for a, c in enumerate(image) if c]
+        roms[key] += [f"      default: {fn} = {_const(0, w)};", "    endcase", "  endfunction"]
+    fn = roms[key][0].split()[-1].rstrip(";")
+    return [f"  assign {target} = {fn}({name});"]

@@ -1,13 +1,12 @@
-"""Activations and tables: ReLU in its forms, LeakyReLU, and QUnaryFunctionLUT as a lookup table."""
+"""Activations and tables: ReLU in its forms, LeakyReLU, and QUnaryFunctionLUT (affined too) as a lookup table."""
 
 import numpy as np
 
 from ..errors import UnsupportedLayerError, where
 from ..hgq_quantizer import input_quantizer, read_quantizer
-from ..network import LeakyRelu, Relu, Table, to_codes
+from ..network import LeakyRelu, Relu, to_codes
 from ..registry import handles
-
-MAX_TABLE_BITS = 14  # input bits of a lookup table: 16,384 entries per distinct table
+from .grid import MAX_TABLE_BITS, build_table, upstream_formats
 MAX_SLOPE_BITS = 16  # significant bits of a LeakyReLU slope
 
 
@@ -66,46 +65,24 @@ def _leaky(reader, layer, x: str, slope: float) -> str:
     return reader.add(layer, "leaky_relu", LeakyRelu(slope), [x], reader.shapes[x])
 
 
-@handles("activations and tables", "hgq.layers.QUnaryFunctionLUT",
-         limits=f"a ROM over every input code, entries computed by HGQ2 itself; `enable_iq=True`; at most "
-                f"{MAX_TABLE_BITS} input bits per element", quantized_io=False)
+@handles("activations and tables", "hgq.layers.QUnaryFunctionLUT", "hgq.layers.QAffinedUnaryFunctionLUT",
+         limits=f"a ROM over every input code, entries computed by HGQ2 itself (affine scale and bias included); "
+                f"`enable_iq=False` right after a quantizer; `enable_oq=False` folded into the next quantizer; at "
+                f"most {MAX_TABLE_BITS} input bits per element", quantized_io=False)
 def unary_table(reader, layer, ins: list[str], call) -> str:
-    """The table's entries already hold the layer's output quantizer (HGQ2 computes them)."""
-    if not layer.enable_iq:
-        raise UnsupportedLayerError(f"{where(layer)} has enable_iq=False; a table needs the quantized input "
-                                    "grid: supported with enable_iq=True")
-    x = reader.quantize(layer, "iq", input_quantizer(layer), ins[0])
-    return reader.add(layer, "table", read_table(layer, reader.shapes[x]), [x], reader.shapes[x])
-
-
-def read_table(layer, shape: tuple[int, ...]) -> Table:
-    """Every entry of a QUnaryFunctionLUT, computed by the layer itself (float32, output quantizer included)."""
+    """The table's entries hold the layer's output quantizer (HGQ2 computes them); without one, the
+    next layer's input quantizer is folded in (``quant.fold``)."""
     import keras
 
-    q = read_quantizer(layer.iq, layer)
-    formats = q.formats(shape)  # (n, 3)
-    n = len(formats)
-    los, exps, sizes = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    for e, (k, i, f) in enumerate(formats.tolist()):
-        i = max(i, -f)
-        bits = k + i + f  # >= 0: i + f >= 0 now
-        if bits > MAX_TABLE_BITS:
-            raise UnsupportedLayerError(f"{where(layer)} has an input of {bits} bits; tables are supported up to "
-                                        f"{MAX_TABLE_BITS} input bits (lower the input quantizer's bit width)")
-        los[e], exps[e], sizes[e] = -k << (i + f), -f, 1 << bits
-    rows = int(sizes.max())
-    j = np.minimum(np.arange(rows)[:, None], sizes[None, :] - 1)
-    grid = ((los[None, :] + j) * 2.0 ** exps[None, :]).astype(np.float32)
-    values = np.asarray(keras.ops.convert_to_numpy(layer(grid.reshape(rows, *shape), training=False)),
-                        dtype=np.float64).reshape(rows, n)
-    if not np.all(np.isfinite(values)):
-        raise UnsupportedLayerError(f"{where(layer)} gives non-finite table entries")
-    tables, table_of, known = [], np.zeros(n, np.int64), {}
-    for e in range(n):
-        entry = values[: sizes[e], e]
-        key = entry.tobytes()
-        if key not in known:
-            known[key] = len(tables)
-            tables.append(entry.copy())
-        table_of[e] = known[key]
-    return Table(exps, los, table_of, tuple(tables), tuple(shape))
+    x = ins[0]
+    shape = reader.shapes[x]
+    if layer.enable_iq:
+        x = reader.quantize(layer, "iq", input_quantizer(layer), x)
+        formats = read_quantizer(layer.iq, layer).formats(shape)
+    else:
+        formats = upstream_formats(reader, layer, x)
+
+    def run(grid: np.ndarray) -> np.ndarray:
+        return keras.ops.convert_to_numpy(layer(grid, training=False))
+
+    return reader.add(layer, "table", build_table(layer, formats, shape, run), [x], shape)

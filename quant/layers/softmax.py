@@ -11,9 +11,9 @@ import numpy as np
 
 from ..errors import UnsupportedLayerError, where
 from ..hgq_quantizer import read_quantizer
-from ..network import FLOAT32_EXACT_BITS, Einsum, Gather, Merge, Pool, to_codes
+from ..network import FLOAT32_EXACT_BITS, Einsum, Gather, Merge, Pool, Table, to_codes
 from ..registry import handles
-from .activation import MAX_TABLE_BITS, read_table
+from .grid import MAX_TABLE_BITS, build_table
 from .reduce import feature_axes, reduction_groups, sum_linear
 
 
@@ -47,18 +47,30 @@ def softmax_of(reader, owner, sm, x: str, prefix: str = "") -> str:
     top = reader.add(owner, name("max"), Pool("max", groups, 0, sum_shape), [x], sum_shape)
     spread = reader.add(owner, name("max_each"), Gather(group_of, shape), [top], shape)
     shifted = reader.add(owner, name("max_minus_x"), Merge("sub"), [spread, x], shape)
-    shifted = reader.quantize(owner, name("exp_iq"), read_quantizer(sm.exp_table.iq, owner), shifted)
-    exp_table = read_table(sm.exp_table, shape)
+    exp_iq = read_quantizer(sm.exp_table.iq, owner)
+    shifted = reader.quantize(owner, name("exp_iq"), exp_iq, shifted)
+    exp_table = _table(sm.exp_table, exp_iq, shape)
     _check_sum_exact(owner, exp_table.tables, groups.shape[1])
     exps = reader.add(owner, name("exp"), exp_table, [shifted], shape)
     total = reader.add(owner, name("sum"), sum_linear(shape, axes, 1.0, keepdims=True), [exps], sum_shape)
-    total = reader.quantize(owner, name("inv_iq"), read_quantizer(sm.inv_table.iq, owner), total)
-    inverse = reader.add(owner, name("inv"), read_table(sm.inv_table, sum_shape), [total], sum_shape)
+    inv_iq = read_quantizer(sm.inv_table.iq, owner)
+    total = reader.quantize(owner, name("inv_iq"), inv_iq, total)
+    inverse = reader.add(owner, name("inv"), _table(sm.inv_table, inv_iq, sum_shape), [total], sum_shape)
     inverse = reader.add(owner, name("inv_each"), Gather(group_of, shape), [inverse], shape)
     out = reader.add(owner, name("product"), Einsum.elementwise(shape), [exps, inverse], shape)
     if sm.enable_oq:
         out = reader.quantize(owner, name("oq"), read_quantizer(sm.oq, owner), out)
     return out
+
+
+def _table(table_layer, iq, shape: tuple[int, ...]) -> Table:
+    """A softmax's exp or 1/x sub-layer run by Keras on every code of its input quantizer (its oq included)."""
+    import keras
+
+    def run(grid: np.ndarray) -> np.ndarray:
+        return keras.ops.convert_to_numpy(table_layer(grid, training=False))
+
+    return build_table(table_layer, iq.formats(shape), shape, run)
 
 
 def _check_sum_exact(owner, tables: tuple, count: int) -> None:

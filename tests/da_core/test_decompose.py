@@ -8,6 +8,23 @@ def kraft(column, in_depth):
     return sum(csd_digit_count(int(w)) << int(d) for w, d in zip(column, in_depth))
 
 
+def check_forest(U, in_depth, max_depth, parent, parent_sign, cap, diff):
+    """Every link rebuilds its column, no cycles, and every cap holds its terms and its parent's sum."""
+    for j in range(U.shape[1]):
+        k, seen = parent[j], {j}
+        while k >= 0:
+            assert k not in seen, "a cycle"
+            seen.add(k)
+            k = parent[k]
+        if parent[j] < 0:
+            assert np.array_equal(diff[:, j], U[:, j])
+            assert kraft(U[:, j], in_depth) <= 1 << int(cap[j])
+        else:
+            assert np.array_equal(U[:, j], parent_sign[j] * U[:, parent[j]] + diff[:, j])
+            assert kraft(diff[:, j], in_depth) + (1 << int(cap[parent[j]])) <= 1 << int(cap[j])
+        assert cap[j] <= max_depth
+
+
 def test_close_columns_build_on_each_other_within_depth():
     rng = np.random.default_rng(5)
     base = rng.integers(-128, 128, (16, 4))
@@ -18,13 +35,29 @@ def test_close_columns_build_on_each_other_within_depth():
     max_depth = 7
     parent, parent_sign, cap, diff = choose_parents(U, in_depth, max_depth)
     assert np.sum(parent >= 0) >= 4
-    for j in np.flatnonzero(parent >= 0):
-        k = parent[j]
-        assert parent[k] == -1, "one level deep"
-        assert np.array_equal(U[:, j], parent_sign[j] * U[:, k] + diff[:, j])
-        assert kraft(diff[:, j], in_depth) + (1 << int(cap[k])) <= 1 << max_depth
-        assert (kraft(U[:, k], in_depth) - 1).bit_length() <= cap[k]
-    assert np.array_equal(diff[:, parent < 0], U[:, parent < 0])
+    check_forest(U, in_depth, max_depth, parent, parent_sign, cap, diff)
+
+
+def test_slack_builds_chains_of_differences():
+    """A drifting sequence of columns: with depth to spare each builds on the one before (a chain),
+    at the minimum depth only a shallow forest fits."""
+    rng = np.random.default_rng(7)
+    steps = np.zeros((16, 8), dtype=np.int64)
+    steps[rng.integers(0, 16, 8), np.arange(8)] = 1
+    U = rng.integers(-128, 128, (16, 1)) + np.cumsum(steps, axis=1)
+    in_depth = np.zeros(16, dtype=np.int64)
+    chain_length = []
+    for max_depth in (7, 30):
+        parent, parent_sign, cap, diff = choose_parents(U, in_depth, max_depth)
+        check_forest(U, in_depth, max_depth, parent, parent_sign, cap, diff)
+        levels = []
+        for j in range(U.shape[1]):
+            n, k = 0, parent[j]
+            while k >= 0:
+                n, k = n + 1, parent[k]
+            levels.append(n)
+        chain_length.append(max(levels))
+    assert chain_length[1] >= 4 and chain_length[0] < chain_length[1]
 
 
 def test_no_room_means_no_parents():

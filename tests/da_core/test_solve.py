@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import da_core
+from da_core.solver import min_depth, solve_integer
 from da_core import Interval
 
 
@@ -68,17 +69,35 @@ def test_codes_outside_the_input_format_are_refused():
         sol.program.run(np.array([[128, 0]]))
 
 
-def test_negated_outputs_still_meet_max_depth():
+def test_negated_outputs_cost_no_adder_and_no_level():
+    """A negated sum is left to the consumer (``out_sign``): -x0 - x1 is one adder at depth 1, and a matrix
+    whose columns are negations of each other shares one sum between them."""
+    x = np.random.default_rng(0).integers(-128, 128, size=(300, 3))
+    sol = da_core.solve(np.array([[-1], [-1]]), max_depth=1)
+    assert (sol.n_adders, sol.depth, sol.out_sign) == (1, 1, (-1,))
+    np.testing.assert_array_equal(sol(x[:, :2]), -x[:, :1] - x[:, 1:2])
     W = np.array([[-1, -3], [-1, 5], [-2, 7]])
-    with pytest.raises(ValueError, match="too shallow.*max_depth >= 2"):
-        da_core.solve(W[:2, :1], max_depth=1)  # -x0 - x1 needs an add and a neg
-    with pytest.raises(ValueError, match="too shallow.*max_depth >= 4"):
-        da_core.solve(W, max_depth=3)
-    for depth in (4, 5):
+    for depth in (3, 4):
         sol = da_core.solve(W, max_depth=depth)
         assert sol.depth <= depth
-        x = np.random.default_rng(0).integers(-128, 128, size=(300, 3))
         np.testing.assert_array_equal(sol(x), x @ W)
+    col = np.array([[3], [-5], [7]])
+    shared = da_core.solve(np.concatenate([col, -col, 2 * col], axis=1))
+    lo, hi = np.full(3, -128), np.full(3, 127)
+    assert shared.n_adders == solve_integer(col, lo, hi).n_adders  # no neg op: the graph's adders alone
+    assert shared.out_sign[0] == -shared.out_sign[1] == shared.out_sign[2]
+    np.testing.assert_array_equal(shared(x), x @ np.concatenate([col, -col, 2 * col], axis=1))
+
+
+def test_out_sign_survives_save_and_load(tmp_path):
+    W = np.array([[-1, 2], [-1, 3]])
+    sol = da_core.solve(W)
+    assert -1 in sol.out_sign
+    sol.save(tmp_path / "s.json")
+    again = da_core.Solution.load(tmp_path / "s.json")
+    assert again.out_sign == sol.out_sign
+    x = np.array([[1, 2], [-128, 127]])
+    np.testing.assert_array_equal(again(x), x @ W)
 
 
 def test_thousand_random_matrices_through_the_program_interpreter():
@@ -112,3 +131,22 @@ def test_inputs_with_one_value_cost_no_adders():
     np.testing.assert_array_equal(with_constant(x), x @ W)
     x[:, 5] = 0
     np.testing.assert_array_equal(with_zero(x), x @ W)
+
+
+def test_random_matrices_exact_at_every_depth_setting():
+    """Chains of differences, several passes and free negations at the minimum depth, two above it and
+    unconstrained: the program's output values times out_sign equal the integer product, within max_depth."""
+    rng = np.random.default_rng(14)
+    for case in range(150):
+        n_in, n_out = rng.integers(1, 13, 2)
+        W = rng.integers(-255, 256, size=(n_in, n_out))
+        if case % 3 == 0:  # near copies, which stage 1 chains
+            W = W[:, :1] * rng.choice([-1, 1], n_out) + rng.integers(-3, 4, size=(n_in, n_out))
+        floor = min_depth(W)
+        for max_depth in (floor, floor + 2, 40):
+            sol = da_core.solve(W, max_depth=max(max_depth, 1))
+            assert sol.depth <= max(max_depth, 1)
+            codes = np.concatenate([np.full((1, n_in), -128), np.full((1, n_in), 127),
+                                    rng.integers(-128, 128, size=(10, n_in))])
+            got = sol.program.output_values(sol.program.run(codes)) * np.array(sol.out_sign)
+            assert np.array_equal(got, codes @ W), f"case {case}, max_depth {max_depth}"

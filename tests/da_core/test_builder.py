@@ -1,0 +1,23 @@
+import numpy as np
+
+from da_core.builder import ProgramBuilder
+from da_core.interval import Interval
+
+
+def test_negation_folds_into_the_add_that_reads_it():
+    """A negated value (a Solution's out_sign, a negated CMVM output) read by an add becomes a subtraction:
+    the neg op, an adder and a level, disappears from the program."""
+    b = ProgramBuilder()
+    x, y = b.input(Interval(-128, 127, 0)), b.input(Interval(-8, 7, -1))
+    n = b.neg(y)
+    outputs = [b.add(x, n), b.add(x, b.shift(n, 1), 1), b.add(b.shift(n, 2), x), b.add(b.shift(n, 2), x, 0, -1)]
+    program = b.build(outputs)
+    kinds = [op.kind for op in program.ops]
+    assert kinds.count("neg") == 1, kinds  # only the last one, -(4y + x), keeps its neg
+    assert program.depth == 2 and [program.ops[v].depth for v in program.outputs[:3]] == [1, 1, 1]
+    rng = np.random.default_rng(0)
+    xs = np.concatenate([[[-128, -4], [127, 3.5]], np.stack([rng.integers(-128, 128, 200),
+                                                                 rng.integers(-8, 8, 200) / 2], axis=1)])
+    want = np.stack([xs[:, 0] - xs[:, 1], xs[:, 0] - 4 * xs[:, 1], xs[:, 0] - 4 * xs[:, 1],
+                     -4 * xs[:, 1] - xs[:, 0]], axis=1)
+    np.testing.assert_array_equal(program(xs), want)
