@@ -11,6 +11,8 @@ constant matrix at every position: ``emit_cmvm`` solves each distinct
 (matrix, input formats) once and replays the adder graph at the other positions.
 """
 
+from fractions import Fraction
+
 import numpy as np
 from tqdm.auto import tqdm
 from quant import (Clip, Concatenate, Dense, Einsum, Gather, LeakyRelu, Linear, Merge, Network, Pool, Quantize, Relu,
@@ -112,11 +114,27 @@ def _quantize(builder: ProgramBuilder, op: Quantize, x: np.ndarray, max_depth: i
     out = []
     for v, (k, i, f) in zip(x.reshape(-1).tolist(), q.formats(x.shape).tolist()):
         round_mode = q.round_mode
+        if round_mode == "RND_CONV":  # (after a table too: its last kept bit becomes a table of its own)
+            v, round_mode = _half_even_up(builder, v, f), "TRN"
         # round via the bias, not an adder of its own; a table takes the whole quantizer into its entries
-        if round_mode == "RND" and builder.interval(v).exp < -f and builder.ops[v].kind != "lut":
+        elif round_mode == "RND" and builder.interval(v).exp < -f and builder.ops[v].kind != "lut":
             v, round_mode = builder.half_lsb_up(v, f), "TRN"
         out.append(builder.quant(v, k, i, f, round_mode, q.overflow_mode))
     return np.array(out, dtype=np.int64).reshape(x.shape)
+
+
+def _half_even_up(builder: ProgramBuilder, v: int, f: int) -> int:
+    """``v`` plus what makes truncating it to f fractional bits round half to even (HGQ2's RND_CONV).
+
+    With q the truncation and d the bits dropped: ``v + 2**-(f+1) - ulp + (q & 1) * ulp``, ulp = v's own step.
+    The constant joins v's bias; q's last bit is a wire, so the rounding costs one adder.
+    """
+    e = builder.interval(v).exp
+    if e >= -f:
+        return v
+    lsb = builder.quant(v, 0, 1 - f, f, "TRN", "WRAP")  # the last kept bit, weight 2**-f
+    biased = builder.offset(v, Fraction(2) ** (-f - 1) - Fraction(2) ** e)
+    return builder.add(biased, lsb, shift=e + f)
 
 
 def _table(builder: ProgramBuilder, op: Table, x: np.ndarray, max_depth: int | None) -> np.ndarray:

@@ -8,13 +8,16 @@ round to ``f`` fractional bits (TRN floor, RND floor(x + 1/2)), wrap (WRAP);
 
 import numpy as np
 
-from quant.fixed import OVERFLOW_MODES, ROUND_MODES
+from quant.fixed import OVERFLOW_MODES
 from quant.network import INT64_SAFE_BITS
+
+OP_ROUND_MODES = ("TRN", "RND")  # a program's quant op; RND_CONV is lowered to TRN by da_core.lower
 
 
 def check_modes(round_mode: str, overflow_mode: str) -> None:
-    if round_mode not in ROUND_MODES:
-        raise ValueError(f"rounding mode {round_mode!r} is not supported; supported: {', '.join(ROUND_MODES)}")
+    if round_mode not in OP_ROUND_MODES:
+        raise ValueError(f"rounding mode {round_mode!r} is not a quant op's; supported: {', '.join(OP_ROUND_MODES)} "
+                         "(da_core.lower turns RND_CONV into TRN)")
     if overflow_mode not in OVERFLOW_MODES:
         raise ValueError(f"overflow mode {overflow_mode!r} is not supported; supported: {', '.join(OVERFLOW_MODES)}")
 

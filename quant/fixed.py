@@ -1,7 +1,8 @@
 """HGQ2's fixed-point quantizer on float64 values: the reference semantics.
 
 Uses the NumPy quantizer that HGQ2 itself ships (package ``quantizers``), plus the
-one rule HGQ2's layer adds on top: an element with ``k + i + f <= 0`` is pruned to 0.
+one rule HGQ2's layer adds on top: an element with ``k + i + f <= 0`` is pruned to 0. The stochastic
+modes ``S_RND`` and ``S_RND_CONV`` are ``RND`` and ``RND_CONV`` outside training (``quant.hgq_quantizer``).
 float64 holds every value exactly as long as it stays within 53 significant bits,
 which ``Network`` checks.
 """
@@ -9,7 +10,7 @@ which ``Network`` checks.
 import numpy as np
 from quantizers import get_fixed_quantizer_np
 
-ROUND_MODES = ("TRN", "RND")
+ROUND_MODES = ("TRN", "RND", "RND_CONV")  # RND_CONV: half to even (np.round)
 OVERFLOW_MODES = ("WRAP", "SAT", "SAT_SYM")
 
 

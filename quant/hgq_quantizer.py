@@ -27,7 +27,8 @@ def read_quantizer(q, layer, with_affine: bool = False) -> Quantizer:
             raise UnsupportedLayerError(f"{at} has scaler {scaler!r}; supported: power-of-two scalers (exact)")
         shift = e - 1
     inner = q.quantizer
-    if not hasattr(inner, "kif") or inner.round_mode not in ROUND_MODES or inner.overflow_mode not in OVERFLOW_MODES:
+    round_mode = getattr(inner, "round_mode", "?").removeprefix("S_")  # stochastic only while training
+    if not hasattr(inner, "kif") or round_mode not in ROUND_MODES or inner.overflow_mode not in OVERFLOW_MODES:
         raise UnsupportedLayerError(f"{at} is {type(inner).__name__} {getattr(inner, 'round_mode', '?')}/"
                                     f"{getattr(inner, 'overflow_mode', '?')}; supported: fixed-point quantizers "
                                     f"with rounding {' or '.join(ROUND_MODES)} and overflow "
@@ -35,7 +36,7 @@ def read_quantizer(q, layer, with_affine: bool = False) -> Quantizer:
     k, i, f = (np.asarray(t, dtype=np.float64) for t in inner.kif)
     if k.ndim and k.shape[0] == 1:  # the shared batch axis of a datalane quantizer
         k, i, f = k[0], i[0], f[0]
-    return Quantizer(k.astype(np.int64), i.astype(np.int64) + shift, f.astype(np.int64) - shift, inner.round_mode,
+    return Quantizer(k.astype(np.int64), i.astype(np.int64) + shift, f.astype(np.int64) - shift, round_mode,
                      inner.overflow_mode)
 
 

@@ -34,7 +34,7 @@ class Handler:
 
 
 FAMILIES = ("dense and einsum", "convolution", "pooling", "merges", "products", "reductions", "activations and tables",
-            "recurrent and spiking", "quantizers", "wiring", "keras ops")
+            "softmax and attention", "recurrent and spiking", "quantizers", "wiring", "keras ops")
 _HANDLERS: list[Handler] = []
 _BY_CLASS: dict[type, Handler] = {}
 

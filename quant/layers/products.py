@@ -44,13 +44,18 @@ def dot(reader, layer, xs: list[str], call) -> str:
 @handles("products", "hgq.layers.QEinsum", limits="any equation of two inputs whose batch axis is the first of "
          "each and of the output (e.g. 'bqhd,bkhd->bhqk'); partial sums within float32's 24 significant bits")
 def einsum(reader, layer, xs: list[str], call) -> str:
-    lhs, out = layer.equation.replace(" ", "").split("->")
+    return _einsum(reader, layer, feature_equation(layer, layer.equation), xs, call)
+
+
+def feature_equation(layer, equation: str) -> str:
+    """A two-operand einsum over the batch axis too, as one over feature axes only (the batch axis dropped)."""
+    lhs, out = equation.replace(" ", "").split("->")
     ins = lhs.split(",")
     batch = out[:1]
     if len(ins) != 2 or not batch or any(t[:1] != batch or batch in t[1:] for t in (*ins, out)):
-        raise UnsupportedLayerError(f"{where(layer)} has the equation {layer.equation!r}; supported: two inputs, "
+        raise UnsupportedLayerError(f"{where(layer)} has the equation {equation!r}; supported: two inputs, "
                                     "the batch axis first in each and in the output and nowhere else")
-    return _einsum(reader, layer, f"{ins[0][1:]},{ins[1][1:]}->{out[1:]}", xs, call)
+    return f"{ins[0][1:]},{ins[1][1:]}->{out[1:]}"
 
 
 def _einsum(reader, layer, equation: str, xs: list[str], call) -> str:

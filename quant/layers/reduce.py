@@ -22,13 +22,20 @@ def feature_axes(layer, axes, rank: int) -> list[int]:
     return [a - 1 for a in full]
 
 
+def reduction_groups(in_shape: tuple[int, ...], axes: list[int], kept: list[int] | None = None) -> np.ndarray:
+    """(P, W): per position of the kept axes (C order, or the order ``kept``), the flat indices of the W
+    elements reduced there."""
+    kept = [a for a in range(len(in_shape)) if a not in axes] if kept is None else kept
+    idx = np.arange(int(np.prod(in_shape))).reshape(in_shape)
+    return np.transpose(idx, kept + axes).reshape(-1, int(np.prod([in_shape[a] for a in axes])))
+
+
 def sum_linear(in_shape: tuple[int, ...], axes: list[int], scale: float, keepdims: bool,
                kept: list[int] | None = None) -> Linear:
     """``scale * sum(x, axes)``: a column of ``scale`` applied at every position of the kept axes (in the
     order ``kept`` when given, a transpose of the result; without keepdims)."""
     kept = [a for a in range(len(in_shape)) if a not in axes] if kept is None else kept
-    idx = np.arange(int(np.prod(in_shape))).reshape(in_shape)
-    patches = np.transpose(idx, kept + axes).reshape(-1, int(np.prod([in_shape[a] for a in axes])))
+    patches = reduction_groups(in_shape, axes, kept)
     out_shape = tuple(1 if a in axes else in_shape[a] for a in range(len(in_shape))) if keepdims else \
         tuple(in_shape[a] for a in kept)
     n_pos = len(patches)

@@ -58,3 +58,24 @@ def test_rounding_through_the_bias_equals_hgq2_rnd(lo, span, exp, bias, relu, k,
     pre = (codes[:, 0] + bias) * 2.0**exp
     expected = hgq2_quantize(np.maximum(pre, 0) if relu else pre, k, i, f, "RND", overflow)
     np.testing.assert_array_equal(program.run(codes)[:, 0] * 2.0**iv.exp, expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(k0=st.integers(0, 1), i0=st.integers(-2, 6), f0=st.integers(-1, 8), k=st.integers(0, 1),
+       i=st.integers(-3, 6), f=st.integers(-3, 6), overflow=st.sampled_from(["WRAP", "SAT", "SAT_SYM"]))
+def test_round_half_to_even_lowers_to_a_truncation_equal_to_hgq2(k0, i0, f0, k, i, f, overflow):
+    """RND_CONV (half to even) has no quant op of its own: the lowering biases by the last kept bit, truncates."""
+    from da_core import lower
+    from quant.network import Input, Network, Node, Quantize, Quantizer
+
+    def q(k, i, f, r, o):
+        return Quantizer(np.array(k), np.array(i), np.array(f), r, o)
+
+    net = Network((Input("x", (1,), q(k0, i0, f0, "TRN", "WRAP")),),
+                  (Node("r", Quantize(q(k, i, f, "RND_CONV", overflow)), ("x",)),), ("r",))
+    lo, hi = Interval.from_kif(k0, max(i0, -f0), f0).lo, Interval.from_kif(k0, max(i0, -f0), f0).hi
+    codes = np.arange(lo, hi + 1, dtype=np.int64)[:, None]
+    program = lower(net)
+    assert all(op.params[3] == "TRN" for op in program.ops if op.kind == "quant")
+    got = program.run(codes)[:, 0] * 2.0 ** program.output_intervals[0].exp
+    np.testing.assert_array_equal(got, hgq2_quantize(codes[:, 0] * 2.0**-f0, k, i, f, "RND_CONV", overflow))

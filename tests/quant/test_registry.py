@@ -92,9 +92,10 @@ def _pair(make, shapes=((4,), (4,))):
 
 
 def _attention(make, shape=(3, 4)):
+    """Attention reads its inputs through its sub-layers' quantizers: a Quantizer in front gives the ports."""
     def build():
         q, v = _inputs(shape, shape)
-        return [q, v], make()(q, v)
+        return [q, v], make()(hl.Quantizer()(q), hl.Quantizer()(v))
 
     return build
 
@@ -122,7 +123,7 @@ MODELS = {
        for kind in ("Max", "Average") for d in (1, 2, 3)},
     "QUnaryFunctionLUT": _single(lambda: hl.QUnaryFunctionLUT("tanh")),
     "QAffinedUnaryFunctionLUT": _single(lambda: hl.QAffinedUnaryFunctionLUT("tanh")),
-    "QSoftmax": _single(hl.QSoftmax),
+    "QSoftmax": _single(lambda: hl.QSoftmax(enable_iq=True)),
     "QMultiHeadAttention": _attention(lambda: attn.QMultiHeadAttention(2, 2)),
     "QMultiHeadAttentionT": _attention(lambda: attn.QMultiHeadAttentionT(2, 2)),
     "QLinformerAttention": _attention(lambda: attn.QLinformerAttention(2, 2, 2)),
