@@ -49,7 +49,7 @@ def train_residual(n_in: int = 24, width: int = 32, n_out: int = 8, seed: int = 
     (model, R^2 on held-out data)."""
     import keras
     from hgq.config import QuantizerConfig
-    from hgq.layers import QAdd, QBatchNormDense, QDense, QEinsumDenseBatchnorm, QUnaryFunctionLUT
+    from hgq.layers import QAdd, QBatchNormDense, QDense, QEinsumDenseBatchnorm, QUnaryFunctionLUT, Quantizer
     from hgq.utils import trace_minmax
 
     keras.utils.set_random_seed(seed)
@@ -57,12 +57,13 @@ def train_residual(n_in: int = 24, width: int = 32, n_out: int = 8, seed: int = 
     x = (rng.integers(-32, 32, size=(20000, n_in)) / 16).astype(np.float32)
     mix = rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)
     y = (np.tanh(x @ mix) + 0.1 * x[:, :n_out]).astype(np.float32)
-    inp = keras.Input((n_in,))
+    raw = keras.Input((n_in,))
+    inp = Quantizer(QuantizerConfig("kif", "datalane", f0=4), name="input_q")(raw)  # one format for both users
     h = QEinsumDenseBatchnorm("ab,bc->ac", (width,), bias_axes="c", activation="relu", beta0=beta,
                               name="einsum_bn")(inp)
     t = QUnaryFunctionLUT("tanh", iq_conf=QuantizerConfig("kif", "datalane", f0=3), name="tanh_table")(h)
     s = QAdd(name="add")([t, QDense(width, beta0=beta, name="skip")(inp)])
-    model = keras.Model(inp, QBatchNormDense(n_out, beta0=beta, name="head_bn")(s), name="residual")
+    model = keras.Model(raw, QBatchNormDense(n_out, beta0=beta, name="head_bn")(s), name="residual")
     _compile_fit(model, x[:16000], y[:16000], epochs, "mse")
     trace_minmax(model, x[:16000])
     residual = model.predict(x[16000:], verbose=0) - y[16000:]
