@@ -41,7 +41,7 @@ class ProgramBuilder:
         return self.ops[v].depth
 
     def _emit(self, kind: str, args: tuple, params: tuple, interval: Interval, depth: int, cost: int) -> int:
-        key = (kind, args, params, interval if kind == "const" else None)
+        key = (kind, args, params, interval if kind in ("const", "lut") else None)  # a lut: entries at an exponent
         if kind != "input" and key in self._known:
             return self._known[key]
         if interval.width > INT64_SAFE_BITS:

@@ -1,4 +1,5 @@
-"""Attention layers: QMultiHeadAttention, QLinformerAttention, QSALTAttention.
+"""Attention layers: QMultiHeadAttention, QLinformerAttention, QSALTAttention, and the HGQ-LUT
+QMultiHeadAttentionT and QLinformerAttentionT (QEinsumDenseT tables as projections, read by ``table_layers``).
 
 HGQ2 projects query, key and value with QEinsumDense sub-layers (each with its own input and output
 quantizers; fused projections share one input quantizer), takes the scores as a float32 einsum of key and
@@ -17,8 +18,10 @@ from ..registry import handles
 from .activation import check_activation
 from .conv import conv_linear
 from .dense import einsum_linear
+from .grid import MAX_TABLE_BITS
 from .products import feature_equation
 from .softmax import softmax_of
+from .table_layers import einsum_table
 
 _LIMITS = ("query, key and value inputs of any shapes Keras allows (model inputs through a Quantizer first), several "
            "heads, `attention_axes`, fused or unfused projections, `output_shape`; no masks, no "
@@ -37,12 +40,23 @@ def multi_head_attention(reader, layer, ins: list[str], call) -> str:
                 "(`lin_kv_proj_mode='dense'`, `share_kv_proj` both ways)")
 def linformer_attention(reader, layer, ins: list[str], call) -> str:
     query, value, key = _arguments(reader, layer, call)
-    if getattr(layer, "_lin_kv_proj_mode", "dense") != "dense":
-        raise UnsupportedLayerError(f"{where(layer)} has lin_kv_proj_mode={layer._lin_kv_proj_mode!r}; supported: "
-                                    "'dense' (table projections are QLinformerAttentionT's)")
     key = _projection(reader, layer, layer._lin_k_proj, key, "lin_key")
     value = _projection(reader, layer, layer._lin_v_proj, value, "lin_value")
     return _attend(reader, layer, query, value, key)
+
+
+@handles("softmax and attention", "hgq.layers.attn.QMultiHeadAttentionT", quantized_io=False, ports="none",
+         limits=f"as QMultiHeadAttention, query, key, value and output projections QEinsumDenseT tables over at most "
+                f"{MAX_TABLE_BITS} input bits")
+def multi_head_attention_t(reader, layer, ins: list[str], call) -> str:
+    return multi_head_attention(reader, layer, ins, call)
+
+
+@handles("softmax and attention", "hgq.layers.attn.QLinformerAttentionT", quantized_io=False, ports="none",
+         limits="as QMultiHeadAttentionT, key and value first projected along the attention axes by tables "
+                "(`lin_kv_proj_mode='dense_t'`) or constants ('dense'), `share_kv_proj` both ways")
+def linformer_attention_t(reader, layer, ins: list[str], call) -> str:
+    return linformer_attention(reader, layer, ins, call)
 
 
 @handles("softmax and attention", "hgq.layers.attn.QSALTAttention", quantized_io=False, ports="none",
@@ -95,11 +109,14 @@ def _attend(reader, layer, query: str, value: str, key: str, on_scores=None) -> 
 
 
 def _projection(reader, owner, sub, x: str, name: str) -> str:
-    """A QEinsumDense sub-layer: its input quantizer, kernel and bias, output quantizer."""
+    """A QEinsumDense sub-layer: its input quantizer, kernel and bias, output quantizer (a QEinsumDenseT: its
+    tables)."""
+    out_shape = tuple(int(d) for d in sub.compute_output_shape((None, *reader.shapes[x]))[1:])
+    if type(sub).__name__ == "QEinsumDenseT":
+        return einsum_table(reader, sub, x, out_shape, owner, f"{name}/")
     check_activation(sub)
     if sub.enable_iq:
         x = reader.quantize(owner, f"{name}/iq", read_quantizer(sub.iq, owner), x)
-    out_shape = tuple(int(d) for d in sub.compute_output_shape((None, *reader.shapes[x]))[1:])
     bias = None if sub.bias is None else np.asarray(sub.qbias, dtype=np.float64)
     op = einsum_linear(sub.equation, reader.shapes[x], np.asarray(sub.qkernel, dtype=np.float64), bias, out_shape)
     out = reader.add(owner, f"{name}/einsum", op, [x], out_shape)

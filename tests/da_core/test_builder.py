@@ -21,3 +21,12 @@ def test_negation_folds_into_the_add_that_reads_it():
     want = np.stack([xs[:, 0] - xs[:, 1], xs[:, 0] - 4 * xs[:, 1], xs[:, 0] - 4 * xs[:, 1],
                      -4 * xs[:, 1] - xs[:, 0]], axis=1)
     np.testing.assert_array_equal(program(xs), want)
+
+
+def test_tables_of_equal_codes_at_other_scales_stay_apart():
+    """Two lookups of one input whose entries have the same codes but another output exponent (0.25 x [0, 1]
+    and 0.125 x [0, 1]) are two values, not one shared op."""
+    b = ProgramBuilder()
+    x = b.input(Interval(0, 1, -2))
+    program = b.build([b.lut(x, 0, -2, [0, 1], -2), b.lut(x, 0, -2, [0, 1], -3)])
+    np.testing.assert_array_equal(program(np.array([[0.0], [0.25]])), [[0, 0], [0.25, 0.125]])

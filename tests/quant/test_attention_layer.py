@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hgq.config import QuantizerConfig  # noqa: E402
 from hgq.layers import Quantizer  # noqa: E402
-from hgq.layers.attn import QMultiHeadAttention, QSALTAttention  # noqa: E402
+from hgq.layers.attn import QLinformerAttentionT, QMultiHeadAttention, QMultiHeadAttentionT, QSALTAttention  # noqa: E402
 from hgq.utils import trace_minmax  # noqa: E402
 
 import da_core  # noqa: E402
@@ -59,6 +59,31 @@ def test_attention_over_two_axes_equals_hgq2_and_the_program():
     assert [n.op.windows.shape[1] for n in net.nodes if n.name == "grid/softmax/max"] == [6]  # 2 x 3 keys per query
     reference = net.predict(x)
     np.testing.assert_array_equal(reference, model.predict(x, verbose=0))
+    np.testing.assert_array_equal(da_core.lower(net)(flat_samples(net.quantize_inputs(x))), flat_samples(reference))
+
+
+def test_table_attention_layers_side_by_side_equal_hgq2_and_the_program():
+    """Two HGQ-LUT attention layers in one model (their projections' nodes named after each), QLinformerAttentionT
+    with constant ('dense') and shared sequence projections: 10,240 samples, half beyond the calibration range."""
+    keras.utils.set_random_seed(4)
+    inp = keras.Input((4, 3))
+    q = Quantizer(_conf(3))(inp)
+    tables = dict(qkvo_iq_conf=_conf(2), qkvo_oq_conf=_conf(3), d_hl=4,
+                  qkvo_toq_conf=QuantizerConfig("kif", "table", i0=2, f0=3))
+    a = QMultiHeadAttentionT(2, 2, name="mha_t", **tables)(q, q)
+    b = QLinformerAttentionT(2, 2, 2, lin_kv_proj_mode="dense", share_kv_proj=True, qkvo_kq_conf=_conf(4, "weight"),
+                             name="lin_t", **tables)(a, q)
+    model = keras.Model(inp, [a, b])
+    rng = np.random.default_rng(4)
+    x = (rng.integers(-16, 16, (5120, 4, 3)) / 8).astype(np.float32)
+    trace_minmax(model, x, verbose=False)
+    x = np.concatenate([x, x * 3])
+    net = quant.from_keras(model)
+    names = {n.name for n in net.nodes}
+    assert {"mha_t/query/table", "lin_t/query/table", "lin_t/lin_key/einsum"} <= names
+    reference = net.predict(x)
+    for got, expected in zip(reference, model.predict(x, verbose=0)):
+        np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(da_core.lower(net)(flat_samples(net.quantize_inputs(x))), flat_samples(reference))
 
 

@@ -1,8 +1,10 @@
 """Small HGQ2 models with attention: QMultiHeadAttention (unfused and fused projections, query != key/value),
 QLinformerAttention, QSALTAttention, and a transformer block in the style of HGQ2's jet-tagging examples.
 
-Trained a few steps on synthetic data and calibrated with trace_minmax (``models_ops`` helpers); ``x``
-holds the data several times and then values beyond its range (N_SAMPLES samples).
+Calibrated with trace_minmax on synthetic data from their initial weights (``models_ops`` helpers; training
+steps would only add the training step's compilation, about 25 s a model, to tests/sim/test_attention.py);
+``x`` holds the data several times and then values beyond its range (N_SAMPLES samples). Sequences of 2 to 4
+tokens and 2 or 3 features keep each design near a thousand adders and its Verilator build short.
 """
 
 import numpy as np
@@ -38,11 +40,11 @@ def mha_cross(n_q: int = 2, n_kv: int = 3, d: int = 3):
                             **_attention_kwargs())(q, a)  # (n_q, 3)
     out = QDense(2, name="head")(keras.layers.Flatten(name="flat")(b))
     model = keras.Model([q_in, v_in, k_in], out, name="mha_cross")
-    _fit_and_calibrate(model, xs, xs[0][:, 0, :2])
+    _fit_and_calibrate(model, xs, xs[0][:, 0, :2], steps=0)
     return model, [_many(x, rng) for x in xs]
 
 
-def linformer_salt(n: int = 6, d: int = 3):
+def linformer_salt(n: int = 3, d: int = 2):
     """Self-attention three ways on one sequence: fused 'qkv' QMultiHeadAttention, QLinformerAttention (shared
     key/value projection) and QSALTAttention (clustered key projection, a 3x3 convolution of the scores)."""
     import keras
@@ -60,7 +62,7 @@ def linformer_salt(n: int = 6, d: int = 3):
     mixed = QAdd(name="sum")([self_att, lin, salt])
     out = QDense(2, name="head")(keras.layers.Flatten(name="flat")(mixed))
     model = keras.Model(inp, out, name="linformer_salt")
-    _fit_and_calibrate(model, x, x[:, 0, :2])
+    _fit_and_calibrate(model, x, x[:, 0, :2], steps=0)
     return model, _many(x, rng)
 
 
@@ -85,8 +87,41 @@ def transformer_block(n: int = 4, d: int = 3):
     out = QSoftmax(name="softmax")(QDense(3, name="head")(QGlobalAveragePooling1D(name="pool")(h)))
     model = keras.Model(inp, out, name="transformer_block")
     labels = keras.utils.to_categorical(np.argmax(x[:, :3, 0], axis=1), 3)
-    _fit_and_calibrate(model, x, labels)
+    _fit_and_calibrate(model, x, labels, steps=0)
     return model, _many(x, rng)
 
 
 ATTENTION = {"mha_cross": mha_cross, "linformer_salt": linformer_salt, "transformer_block": transformer_block}
+
+
+def linformer_t(n: int = 4, d: int = 3):
+    """A Linformer of LUT-table layers on (particles x features): a per-particle QDenseT embedding,
+    QLinformerAttentionT (key and value projected along the particles by tables), QMultiHeadAttentionT with
+    the embedding as query and the Linformer's output as key and value, a QDenseT head."""
+    import keras
+    from hgq.layers import QDenseT
+    from hgq.layers.attn import QLinformerAttentionT, QMultiHeadAttentionT
+
+    keras.utils.set_random_seed(44)
+    rng = np.random.default_rng(44)
+    x = _data(rng, (n, d))
+    inp = keras.Input((n, d))
+    h = QDenseT(3, d_hl=4, toq_conf=_table_out(), name="embed_t")(_q("q")(inp))  # (n, 3)
+    lin = QLinformerAttentionT(2, 2, 2, d_hl=4, name="linformer_t", **_table_attention_kwargs())(h, h)
+    cross = QMultiHeadAttentionT(2, 2, d_hl=4, name="cross_t", **_table_attention_kwargs())(h, lin)
+    out = QDenseT(2, d_hl=4, toq_conf=_table_out(), name="head_t")(keras.layers.Flatten(name="flat")(cross))
+    model = keras.Model(inp, out, name="linformer_t")
+    _fit_and_calibrate(model, x, x[:, 0, :2], steps=0)
+    return model, _many(x, rng)
+
+
+def _table_out(f: int = 3):
+    """Table entries (``toq``) of few bits keep each table small and the sums within float32."""
+    from hgq.config import QuantizerConfig
+
+    return QuantizerConfig("kif", "table", i0=2, f0=f)
+
+
+def _table_attention_kwargs():
+    return dict(qkvo_iq_conf=_small(2), qkvo_oq_conf=_small(3), qkvo_toq_conf=_table_out(),
+                softmax_exp_oq_conf=_small(5, "table"), softmax_inv_oq_conf=_small(6, "table"))

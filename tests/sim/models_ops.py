@@ -15,12 +15,15 @@ N_SAMPLES = 10_240
 
 
 def _fit_and_calibrate(model, xs, ys, steps: int = 8) -> None:
+    """``steps`` of training (none: the initial weights, sparing the training step's compilation), then
+    trace_minmax's calibration."""
     import keras
     from hgq.utils import trace_minmax
 
-    model.compile(keras.optimizers.Adam(3e-3), "mse")
-    n = len(xs[0] if isinstance(xs, list) else xs)
-    model.fit(xs, ys, epochs=1, batch_size=-(-n // steps), verbose=0)
+    if steps:
+        model.compile(keras.optimizers.Adam(3e-3), "mse")
+        n = len(xs[0] if isinstance(xs, list) else xs)
+        model.fit(xs, ys, epochs=1, batch_size=-(-n // steps), verbose=0)
     trace_minmax(model, xs, batch_size=4096, verbose=False)
 
 
