@@ -19,4 +19,4 @@ def test_saturation_and_wrap_follow_hgq2_defaults():
 
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="unsupported quantizer modes"):
-        quant.quantize(np.zeros(2), 1, 2, 3, "RND_CONV", "WRAP")
+        quant.quantize(np.zeros(2), 1, 2, 3, "RND_ZERO", "WRAP")
