@@ -1,0 +1,177 @@
+"""A streamed network: stages that each reuse one kernel program over the positions of a sample.
+
+A fully parallel design applies a convolution's kernel at every output pixel in its own adders; a streamed
+design (``io="stream"``) builds the kernel once and feeds it one position per clock. ``StreamProgram`` is
+that design's arithmetic, independent of any HDL: the sample enters as a grid of positions (row-major pixels,
+particles or time steps), each carrying the same features, and passes through a chain of stages:
+
+- ``map``: the kernel on each position alone (per-particle dense layers, elementwise activations);
+- ``window``: the kernel on each window of ``window`` positions taken every ``stride`` positions along each
+  grid axis (valid padding): convolutions and pooling, through line buffers in hardware. The kernel's
+  inputs are the window's positions in C order, each position's features in turn;
+- ``reduce``: ``add`` or ``max`` over all positions, one vector per sample (QSum, global pooling): an
+  accumulator. The sum is exact: its codes grow by the bits the position count needs;
+- ``collect``: all positions side by side, one vector per sample (a flatten before a dense head): a buffer;
+- ``dense``: the kernel on the one vector a sample has become (the parallel head).
+
+Every value is an integer code of its ``Interval``; ``run`` composes the stages' programs on codes, so
+``StreamProgram.run`` equal to the parallel program's ``run`` is the stream's whole correctness claim before
+any RTL exists.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .interval import Interval
+from .program import Program
+
+MAP, WINDOW, REDUCE, COLLECT, DENSE = "map", "window", "reduce", "collect", "dense"
+KINDS = (MAP, WINDOW, REDUCE, COLLECT, DENSE)
+REDUCTIONS = ("add", "max")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage: what enters per position (``grid``, ``in_intervals``) and how it becomes what leaves.
+
+    ``grid``: the positions per sample entering the stage, row-major (``()`` for one vector per sample);
+    ``in_intervals``: the features of one entering position; ``program``: the kernel (map, window, dense);
+    ``window`` and ``stride``: per grid axis (window stages); ``reduction``: "add" or "max" (reduce stages);
+    ``layers``: the network nodes this stage computes, for reports.
+    """
+
+    kind: str
+    grid: tuple[int, ...]
+    in_intervals: tuple[Interval, ...]
+    program: Program | None = None
+    window: tuple[int, ...] = ()
+    stride: tuple[int, ...] = ()
+    reduction: str = ""
+    layers: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"stage kind {self.kind!r} is not one of {KINDS}")
+        if (self.program is not None) != (self.kind in (MAP, WINDOW, DENSE)):
+            raise ValueError(f"a {self.kind} stage {'needs' if self.program is None else 'takes no'} program")
+        if self.kind == DENSE and self.grid:
+            raise ValueError("a dense stage takes one vector per sample (grid ())")
+        if self.kind in (REDUCE, COLLECT) and not self.grid:
+            raise ValueError(f"a {self.kind} stage needs positions to reduce or collect")
+        if self.kind == WINDOW and not (len(self.window) == len(self.stride) == len(self.grid)
+                                        and all(0 < w <= g for w, g in zip(self.window, self.grid))
+                                        and all(s > 0 for s in self.stride)):
+            raise ValueError(f"window {self.window} / stride {self.stride} do not fit the grid {self.grid}")
+        if self.kind == REDUCE and self.reduction not in REDUCTIONS:
+            raise ValueError(f"reduction {self.reduction!r} is not one of {REDUCTIONS}")
+        if self.program is not None and list(self.program.input_intervals) != self.kernel_inputs:
+            raise ValueError(f"the {self.kind} kernel's input formats differ from what enters the stage")
+
+    @property
+    def n_positions(self) -> int:
+        """Positions per sample entering (beats of this stage's input stream)."""
+        return int(np.prod(self.grid, dtype=np.int64))
+
+    @property
+    def kernel_inputs(self) -> list[Interval]:
+        """The formats the kernel program must take: one position's, or a window's positions in C order."""
+        repeat = int(np.prod(self.window, dtype=np.int64)) if self.kind == WINDOW else 1
+        return list(self.in_intervals) * repeat
+
+    @property
+    def out_grid(self) -> tuple[int, ...]:
+        if self.kind == MAP:
+            return self.grid
+        if self.kind == WINDOW:
+            return tuple((g - w) // s + 1 for g, w, s in zip(self.grid, self.window, self.stride))
+        return ()
+
+    @property
+    def out_intervals(self) -> tuple[Interval, ...]:
+        """The features of one leaving position."""
+        if self.program is not None:
+            return tuple(self.program.output_intervals)
+        if self.kind == COLLECT:
+            return self.in_intervals * self.n_positions
+        if self.reduction == "max":
+            return self.in_intervals
+        n = self.n_positions
+        return tuple(Interval(iv.lo * n, iv.hi * n, iv.exp) for iv in self.in_intervals)
+
+    def window_rows(self) -> np.ndarray:
+        """(P_out, window size): per output position (C order), the entering positions of its window (C order)."""
+        starts = np.indices(self.out_grid).reshape(len(self.grid), -1) * np.array(self.stride)[:, None]
+        offsets = np.indices(self.window).reshape(len(self.grid), -1)
+        rows = starts[:, :, None] + offsets[:, None, :]  # (axes, P_out, window size)
+        return np.ravel_multi_index(tuple(rows), self.grid)
+
+    def run(self, codes: np.ndarray) -> np.ndarray:
+        """Entering codes (n, positions, features) -> leaving codes (n, positions out, features out)."""
+        n = len(codes)
+        if self.kind in (MAP, DENSE):
+            return self.program.run(codes.reshape(-1, codes.shape[2])).reshape(n, codes.shape[1], -1)
+        if self.kind == WINDOW:
+            rows = self.window_rows()
+            windows = codes[:, rows, :].reshape(n * len(rows), -1)
+            return self.program.run(windows).reshape(n, len(rows), -1)
+        if self.kind == COLLECT:
+            return codes.reshape(n, 1, -1)
+        reduced = codes.sum(axis=1) if self.reduction == "add" else codes.max(axis=1)
+        return reduced[:, None, :]
+
+
+@dataclass(frozen=True)
+class StreamProgram:
+    """A network as a chain of stages; the first stage's ``grid`` and ``in_intervals`` are the input stream's."""
+
+    stages: tuple[Stage, ...]
+
+    def __post_init__(self):
+        if not self.stages:
+            raise ValueError("a stream program needs at least one stage")
+        for before, after in zip(self.stages, self.stages[1:]):
+            if after.grid != before.out_grid or after.in_intervals != before.out_intervals:
+                raise ValueError(f"a {after.kind} stage does not take what the {before.kind} stage before it gives")
+
+    @property
+    def grid(self) -> tuple[int, ...]:
+        """Positions per sample on the input port: beats per sample."""
+        return self.stages[0].grid
+
+    @property
+    def input_intervals(self) -> list[Interval]:
+        """One beat's input elements."""
+        return list(self.stages[0].in_intervals)
+
+    @property
+    def output_intervals(self) -> list[Interval]:
+        """One output beat's elements."""
+        return list(self.stages[-1].out_intervals)
+
+    @property
+    def out_grid(self) -> tuple[int, ...]:
+        """Output beats per sample, row-major (``()``: one)."""
+        return self.stages[-1].out_grid
+
+    def run(self, codes: np.ndarray) -> np.ndarray:
+        """Input codes of whole samples (n, positions * features), positions row-major, features inner ->
+        output codes (n, output positions * output features), in the same order.
+
+        That is the parallel program's port order for a network whose input is (*grid, features), so the
+        two programs' ``run`` can be compared directly.
+        """
+        codes = np.asarray(codes, dtype=np.int64)
+        n_in = len(self.stages[0].in_intervals)
+        if codes.ndim != 2 or codes.shape[1] != self.stages[0].n_positions * n_in:
+            raise ValueError(f"expected codes of shape (n_samples, {self.stages[0].n_positions * n_in}), "
+                             f"got {codes.shape}")
+        values = codes.reshape(len(codes), -1, n_in)
+        for stage in self.stages:
+            values = stage.run(values)
+        return values.reshape(len(codes), -1)
+
+    def output_values(self, codes: np.ndarray) -> np.ndarray:
+        """Real values of output codes, exact in float64."""
+        beats = int(np.prod(self.out_grid, dtype=np.int64))
+        return codes * np.exp2(np.array([iv.exp for iv in self.output_intervals] * beats, dtype=np.float64))
