@@ -12,7 +12,10 @@ particles or time steps), each carrying the same features, and passes through a 
 - ``reduce``: ``add`` or ``max`` over all positions, one vector per sample (QSum, global pooling): an
   accumulator. The sum is exact: its codes grow by the bits the position count needs;
 - ``collect``: all positions side by side, one vector per sample (a flatten before a dense head): a buffer;
-- ``dense``: the kernel on the one vector a sample has become (the parallel head).
+- ``dense``: the kernel on the one vector a sample has become (the parallel head);
+- ``scan``: a recurrent cell over the positions (time steps) in order: the kernel takes one step's features
+  then the ``state`` and gives the next state, which starts at code 0; the stage leaves the final state,
+  one vector per sample. In hardware the state is a register and the kernel runs one step per clock.
 
 Every value is an integer code of its ``Interval``; ``run`` composes the stages' programs on codes, so
 ``StreamProgram.run`` equal to the parallel program's ``run`` is the stream's whole correctness claim before
@@ -26,8 +29,9 @@ import numpy as np
 from .interval import Interval
 from .program import Program
 
-MAP, WINDOW, REDUCE, COLLECT, DENSE = "map", "window", "reduce", "collect", "dense"
-KINDS = (MAP, WINDOW, REDUCE, COLLECT, DENSE)
+MAP, WINDOW, REDUCE, COLLECT, DENSE, SCAN = "map", "window", "reduce", "collect", "dense", "scan"
+KINDS = (MAP, WINDOW, REDUCE, COLLECT, DENSE, SCAN)
+KERNEL_KINDS = (MAP, WINDOW, DENSE, SCAN)
 REDUCTIONS = ("add", "max")
 
 
@@ -36,9 +40,10 @@ class Stage:
     """One stage: what enters per position (``grid``, ``in_intervals``) and how it becomes what leaves.
 
     ``grid``: the positions per sample entering the stage, row-major (``()`` for one vector per sample);
-    ``in_intervals``: the features of one entering position; ``program``: the kernel (map, window, dense);
-    ``window`` and ``stride``: per grid axis (window stages); ``reduction``: "add" or "max" (reduce stages);
-    ``layers``: the network nodes this stage computes, for reports.
+    ``in_intervals``: the features of one entering position; ``program``: the kernel (map, window, dense,
+    scan); ``window`` and ``stride``: per grid axis (window stages); ``reduction``: "add" or "max" (reduce
+    stages); ``state``: the formats of the state (scan stages: the kernel's outputs, which must lie in them
+    at the same exponents); ``layers``: the network nodes this stage computes, for reports.
     """
 
     kind: str
@@ -48,16 +53,17 @@ class Stage:
     window: tuple[int, ...] = ()
     stride: tuple[int, ...] = ()
     reduction: str = ""
+    state: tuple[Interval, ...] = ()
     layers: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"stage kind {self.kind!r} is not one of {KINDS}")
-        if (self.program is not None) != (self.kind in (MAP, WINDOW, DENSE)):
+        if (self.program is not None) != (self.kind in KERNEL_KINDS):
             raise ValueError(f"a {self.kind} stage {'needs' if self.program is None else 'takes no'} program")
         if self.kind == DENSE and self.grid:
             raise ValueError("a dense stage takes one vector per sample (grid ())")
-        if self.kind in (REDUCE, COLLECT) and not self.grid:
+        if self.kind in (REDUCE, COLLECT, SCAN) and not self.grid:
             raise ValueError(f"a {self.kind} stage needs positions to reduce or collect")
         if self.kind == WINDOW and not (len(self.window) == len(self.stride) == len(self.grid)
                                         and all(0 < w <= g for w, g in zip(self.window, self.grid))
@@ -67,6 +73,10 @@ class Stage:
             raise ValueError(f"reduction {self.reduction!r} is not one of {REDUCTIONS}")
         if self.program is not None and list(self.program.input_intervals) != self.kernel_inputs:
             raise ValueError(f"the {self.kind} kernel's input formats differ from what enters the stage")
+        if self.kind == SCAN and not (len(self.program.outputs) == len(self.state) and all(
+                o.exp == s.exp and s.lo <= o.lo and o.hi <= s.hi and s.lo <= 0 <= s.hi
+                for o, s in zip(self.program.output_intervals, self.state))):
+            raise ValueError("a scan kernel's outputs must lie in the state's formats (same exponents), which hold 0")
 
     @property
     def n_positions(self) -> int:
@@ -75,9 +85,10 @@ class Stage:
 
     @property
     def kernel_inputs(self) -> list[Interval]:
-        """The formats the kernel program must take: one position's, or a window's positions in C order."""
+        """The formats the kernel program must take: one position's (then the state, for a scan), or a window's
+        positions in C order."""
         repeat = int(np.prod(self.window, dtype=np.int64)) if self.kind == WINDOW else 1
-        return list(self.in_intervals) * repeat
+        return list(self.in_intervals) * repeat + list(self.state)
 
     @property
     def out_grid(self) -> tuple[int, ...]:
@@ -90,6 +101,8 @@ class Stage:
     @property
     def out_intervals(self) -> tuple[Interval, ...]:
         """The features of one leaving position."""
+        if self.kind == SCAN:
+            return self.state
         if self.program is not None:
             return tuple(self.program.output_intervals)
         if self.kind == COLLECT:
@@ -117,6 +130,11 @@ class Stage:
             return self.program.run(windows).reshape(n, len(rows), -1)
         if self.kind == COLLECT:
             return codes.reshape(n, 1, -1)
+        if self.kind == SCAN:
+            state = np.zeros((n, len(self.state)), np.int64)
+            for t in range(codes.shape[1]):
+                state = self.program.run(np.concatenate([codes[:, t], state], axis=1))
+            return state[:, None, :]
         reduced = codes.sum(axis=1) if self.reduction == "add" else codes.max(axis=1)
         return reduced[:, None, :]
 

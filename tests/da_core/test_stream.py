@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from da_core import Interval, ProgramBuilder, emit_cmvm
-from da_core.stream import COLLECT, DENSE, MAP, REDUCE, WINDOW, Stage, StreamProgram
+from da_core.stream import COLLECT, DENSE, MAP, REDUCE, SCAN, WINDOW, Stage, StreamProgram
 
 RNG = np.random.default_rng(7)
 PIXEL = Interval(-8, 7, 0)
@@ -64,3 +64,20 @@ def test_stages_that_do_not_fit_are_refused():
         Stage(WINDOW, (7, 6), (Interval(-16, 15, 0),), conv.program, window=(3, 3), stride=(1, 1))
     with pytest.raises(ValueError, match="do not fit"):
         Stage(WINDOW, (2, 6), (PIXEL,), conv.program, window=(3, 3), stride=(1, 1))
+
+
+def test_scan_runs_the_cell_over_the_steps_from_a_zero_state():
+    x_iv, h_iv = Interval(-4, 3, 0), Interval(-64, 63, 0)
+    b = ProgramBuilder()
+    x, h = b.input(x_iv), b.input(h_iv)
+    cell = b.build([b.quant(b.add(x, h, shift=0), 1, 6, 0, "TRN", "SAT")])  # h' = sat(x + h)
+    scan = Stage(SCAN, (6,), (x_iv,), cell, state=(h_iv,))
+    xs = RNG.integers(-4, 4, (30, 6))
+    h_ref = np.zeros(30, np.int64)
+    for t in range(6):
+        h_ref = np.clip(xs[:, t] + h_ref, -64, 63)
+    np.testing.assert_array_equal(StreamProgram((scan,)).run(xs)[:, 0], h_ref)
+    b = ProgramBuilder()
+    unsaturated = b.build([b.add(b.input(x_iv), b.input(h_iv))])  # h' = x + h leaves the state's format
+    with pytest.raises(ValueError, match="state's formats"):
+        Stage(SCAN, (6,), (x_iv,), unsaturated, state=(h_iv,))
