@@ -22,7 +22,9 @@ Every value is an integer code of its ``Interval``; ``run`` composes the stages'
 any RTL exists.
 """
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -193,3 +195,82 @@ class StreamProgram:
         """Real values of output codes, exact in float64."""
         beats = int(np.prod(self.out_grid, dtype=np.int64))
         return codes * np.exp2(np.array([iv.exp for iv in self.output_intervals] * beats, dtype=np.float64))
+
+    # --- the interface a design and the simulators use (as ``Program``'s) ---
+
+    @property
+    def n_inputs(self) -> int:
+        """Input codes per sample: positions * features (the parallel program's input count)."""
+        return self.stages[0].n_positions * len(self.stages[0].in_intervals)
+
+    @property
+    def n_adders(self) -> int:
+        """Adders of all kernels, each built once."""
+        return sum(s.program.n_adders for s in self.stages if s.program is not None)
+
+    @property
+    def cost(self) -> int:
+        """The cost model's LUTs of all kernels (the glue is counted by ``rtl_emit``)."""
+        return sum(s.program.cost for s in self.stages if s.program is not None)
+
+    def sample_intervals(self) -> list[Interval]:
+        """The formats of one sample's input codes, in ``run``'s order."""
+        return self.input_intervals * self.stages[0].n_positions
+
+    def check_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Integer codes of whole samples (n, positions * features) as int64, refusing any outside its format."""
+        codes = np.asarray(codes)
+        if codes.ndim != 2 or codes.shape[1] != self.n_inputs:
+            raise ValueError(f"expected codes of shape (n_samples, {self.n_inputs}), got {codes.shape}")
+        if not np.issubdtype(codes.dtype, np.integer):
+            raise TypeError(f"input codes must be integers, got {codes.dtype}")
+        codes = codes.astype(np.int64)
+        ivs = self.sample_intervals()
+        lo, hi = np.array([iv.lo for iv in ivs]), np.array([iv.hi for iv in ivs])
+        bad = np.argwhere((codes < lo) | (codes > hi))
+        if len(bad):
+            i, j = bad[0]
+            raise ValueError(f"input {j} (position {j // len(self.input_intervals)}), sample {i}: code {codes[i, j]} "
+                             f"is outside its format {ivs[j]} (codes {ivs[j].lo}..{ivs[j].hi})")
+        return codes
+
+    def input_codes(self, values: np.ndarray) -> np.ndarray:
+        """Input values of whole samples (n, positions * features) -> integer codes, refusing values off the grid."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or values.shape[1] != self.n_inputs:
+            raise ValueError(f"input values have shape {values.shape}; expected (n_samples, {self.n_inputs})")
+        codes = values * np.exp2(-np.array([iv.exp for iv in self.sample_intervals()], dtype=np.float64))
+        off_grid = np.argwhere(codes != np.round(codes))
+        if len(off_grid):
+            i, j = off_grid[0]
+            raise ValueError(f"input {j} of sample {i} is {values[i, j]!r}, not on its grid "
+                             f"2**{self.sample_intervals()[j].exp}")
+        return codes.astype(np.int64)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: every stage's fields, kernels as ``Program.to_dict``."""
+        def iv(x: Interval) -> list[int]:
+            return [x.lo, x.hi, x.exp]
+
+        return {"format": "adderflow.stream/1", "stages": [
+            dict(kind=s.kind, grid=list(s.grid), in_intervals=[iv(x) for x in s.in_intervals],
+                 program=None if s.program is None else s.program.to_dict(), window=list(s.window),
+                 stride=list(s.stride), reduction=s.reduction, state=[iv(x) for x in s.state], layers=list(s.layers))
+            for s in self.stages]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "StreamProgram":
+        if d.get("format") != "adderflow.stream/1":
+            raise ValueError(f"not an adderflow stream program: format {d.get('format')!r}")
+        return cls(tuple(Stage(
+            s["kind"], tuple(s["grid"]), tuple(Interval(*x) for x in s["in_intervals"]),
+            None if s["program"] is None else Program.from_dict(s["program"]), tuple(s["window"]),
+            tuple(s["stride"]), s["reduction"], tuple(Interval(*x) for x in s["state"]), tuple(s["layers"]))
+            for s in d["stages"]))
+
+    def save(self, path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict()))
+
+    @classmethod
+    def load(cls, path) -> "StreamProgram":
+        return cls.from_dict(json.loads(Path(path).read_text()))

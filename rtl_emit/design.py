@@ -88,6 +88,13 @@ class Design:
         if metadata_path is None:
             raise FileNotFoundError(f"no adderflow design in {out_dir} (no metadata .json of format {FORMAT})")
         meta = Metadata.load(metadata_path)
+        if meta.io == "stream":
+            from da_core.stream import StreamProgram
+
+            from .stream_design import StreamDesign
+
+            return StreamDesign(meta.name, out_dir, StreamProgram.load(out_dir / meta.files.program),
+                                meta.latency_cycles, out_dir / meta.files.verilog, metadata_path, meta.report)
         return cls(meta.name, out_dir, Program.load(out_dir / meta.files.program), meta.latency_cycles,
                    out_dir / meta.files.verilog, metadata_path, meta.report)
 

@@ -59,6 +59,8 @@ class Metadata:
     files: DesignFiles
     report: dict
     clock_period_ns: float | None = None  # the XDC's period; None when combinational
+    io: str = "parallel"  # "stream": one position per beat, with ready ports (``rtl_emit.stream_meta``)
+    stream: dict | None = None  # a stream design's "stream" section
 
     @classmethod
     def from_dict(cls, meta: dict) -> "Metadata":
@@ -67,7 +69,8 @@ class Metadata:
         ports = {k: p for k, p in meta["ports"].items() if isinstance(p, dict)}
         return cls(meta["name"], meta["latency_cycles"], tuple(ports), ports["inp"]["width"], ports["out"]["width"],
                    tuple(BusElement(**e) for e in meta["inputs"]), tuple(BusElement(**e) for e in meta["outputs"]),
-                   DesignFiles(**meta["files"]), meta["report"], (meta.get("clock") or {}).get("period_ns"))
+                   DesignFiles(**meta["files"]), meta["report"], (meta.get("clock") or {}).get("period_ns"),
+                   meta.get("io", "parallel"), meta.get("stream"))
 
     @property
     def hdl(self) -> str:

@@ -108,14 +108,7 @@ def markdown(meta: dict) -> str:
                        ("estimated_delay_ns", "longest stage, estimated ns"),
                        ("estimated_fmax_mhz", "estimated Fmax, MHz")):
         lines.append(f"| {label} | {'n/a' if r.get(key) is None else r[key]} |")
-    y = r.get("yosys", {})
-    if y.get("status") == "ok":
-        lines += [f"| Yosys synth_xilinx ({y['family']}): LUTs | {y['luts']} (+{y['srl']} SRL, {y['inv']} INV) |",
-                  f"| Yosys: CARRY cells | {y['carry']} |", f"| Yosys: DSP48E2s | {y.get('dsps', 0)} |",
-                  f"| Yosys: FFs | {y['ffs']} |",
-                  f"| Yosys: longest logic path, cells | {y['longest_path_cells']} |"]
-    else:
-        lines.append(f"| Yosys synth_xilinx | {y.get('status', 'not run')}: {y.get('reason', '')[:200]} |")
+    lines += yosys_rows(r.get("yosys", {}))
     lines += ["", "## Ports", "", "| port | direction | width | meaning |", "|---|---|---|---|"]
     for port, p in meta["ports"].items():
         if isinstance(p, dict):
@@ -138,6 +131,15 @@ def markdown(meta: dict) -> str:
               f"`python {files['testbench']}/run.py`",
               f"- `{files['program']}`: the adder program, for re-verification", ""]
     return "\n".join(lines)
+
+
+def yosys_rows(y: dict) -> list[str]:
+    """The Markdown resource table's rows of a Yosys report (or why there is none)."""
+    if y.get("status") != "ok":
+        return [f"| Yosys synth_xilinx | {y.get('status', 'not run')}: {y.get('reason', '')[:200]} |"]
+    return [f"| Yosys synth_xilinx ({y['family']}): LUTs | {y['luts']} (+{y['srl']} SRL, {y['inv']} INV) |",
+            f"| Yosys: CARRY cells | {y['carry']} |", f"| Yosys: DSP48E2s | {y.get('dsps', 0)} |",
+            f"| Yosys: FFs | {y['ffs']} |", f"| Yosys: longest logic path, cells | {y['longest_path_cells']} |"]
 
 
 def write_testbench(tb_dir: Path, meta: dict, program: Program, n_samples: int, seed: int = 0) -> None:

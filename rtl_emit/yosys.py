@@ -95,10 +95,12 @@ def yosys_report(design, family: str = "xcup", timeout: float | None = None, upd
         raise ValueError(f"{design.name} is VHDL. {VHDL_NO_YOSYS}")
     report = synth_report(design.verilog_path, design.name, family, timeout)
     if update:
-        from .project import markdown
-
         design.report["yosys"] = report
         meta = design.metadata
+        if meta.get("io") == "stream":
+            from .stream_meta import markdown
+        else:
+            from .project import markdown
         meta["report"]["yosys"] = report
         design.metadata_path.write_text(json.dumps(meta, indent=1))
         design.path("markdown").write_text(markdown(meta))

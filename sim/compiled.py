@@ -5,7 +5,8 @@ a small C++ harness around the Verilated module: it reads the packed input bus
 words of all samples from a file, presents one sample per clock (with ``ce`` and
 ``inp_valid`` high, ``rst`` low), collects each output ``latency_cycles`` edges
 later and writes the output words back. No cocotb and no Python per sample, so a
-data set goes through the real Verilog at millions of cycles per second.
+data set goes through the real Verilog at millions of cycles per second. A stream design
+(``io="stream"``) gets the beat-by-beat harness of ``sim.stream_harness`` instead.
 """
 
 import hashlib
@@ -21,6 +22,8 @@ from tqdm.auto import tqdm
 
 from rtl_emit import Metadata, bus, ports
 
+from . import stream_harness
+from ._harness_io import PORT_IO
 from .toolchain import is_built, makeflags, mark_built, setup_verilator, tail
 
 CHUNK_SAMPLES = 1_000_000  # samples per harness run: one progress step of a few seconds
@@ -36,18 +39,7 @@ _HARNESS = r"""// Streams samples through V@NAME@, one per clock (written by add
 #include "V@NAME@.h"
 #include "verilated.h"
 
-template <class T> static void put(T& port, const uint8_t* src, size_t n) {
-    uint64_t v = 0; std::memcpy(&v, src, n); port = static_cast<T>(v);
-}
-template <std::size_t W> static void put(VlWide<W>& port, const uint8_t* src, size_t n) {
-    EData w[W] = {0}; std::memcpy(w, src, n); for (std::size_t i = 0; i < W; ++i) port[i] = w[i];
-}
-template <class T> static void get(const T& port, uint8_t* dst, size_t n) {
-    uint64_t v = static_cast<uint64_t>(port); std::memcpy(dst, &v, n);
-}
-template <std::size_t W> static void get(const VlWide<W>& port, uint8_t* dst, size_t n) {
-    EData w[W]; for (std::size_t i = 0; i < W; ++i) w[i] = port[i]; std::memcpy(dst, w, n);
-}
+@PORT_IO@
 
 int main(int argc, char** argv) {
     if (argc != 5) { std::fprintf(stderr, "usage: %s IN OUT N LATENCY\n", argv[0]); return 2; }
@@ -102,6 +94,7 @@ class CompiledModel:
         self.build_dir = Path(design.out_dir) / self.meta.files.model_build
         self.binary = self.build_dir / f"{self.meta.name}_model"
         self.last_samples_per_second = None
+        self.last_cycles = self.last_latency_cycles = None  # of a stream design's last call (first chunk)
         if build:
             self.build()
 
@@ -144,6 +137,8 @@ class CompiledModel:
         """``self(codes)`` on codes that ``Program.check_codes`` has already passed (int64)."""
         meta = self.meta
         n = len(codes)
+        if meta.io == "stream":
+            return self.stream_beats(codes)
         if meta.out_width == 0 or n == 0:
             return np.zeros((n, len(meta.outputs)), np.int64)
         start = time.perf_counter()
@@ -161,6 +156,26 @@ class CompiledModel:
         result = bus.unpack(out_words, meta.outputs)
         self.last_samples_per_second = n / (time.perf_counter() - start)
         return result
+
+    def stream_beats(self, codes: np.ndarray, gap: float = 0.0, stall: float = 0.0, seed: int = 0) -> np.ndarray:
+        """A stream design's output codes (n, out beats * out features) for checked input codes of whole samples
+        (n, beats * features), fed beat by beat; ``gap``: the chance of no input beat in a cycle, ``stall``:
+        of ``out_ready`` low (the handshake under load). Sets ``last_cycles`` and ``last_latency_cycles``
+        (of the first chunk: cycles run, and the latency seen for its first sample)."""
+        meta, n = self.meta, len(codes)
+        start = time.perf_counter()
+        binary = self.build()
+        beats = n * meta.stream["beats_per_sample"]
+        workers = max(1, min(n_cores(), beats // MIN_SPLIT_SAMPLES // 10))
+        size = max(1, -(-n // workers))
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(lambda i: stream_harness.run_chunk(binary, meta, codes[i:i + size], gap, stall,
+                                                                     seed + i), range(0, n, size)))
+        self.last_samples_per_second = n / (time.perf_counter() - start)
+        if not parts:
+            return np.zeros((0, len(meta.outputs) * meta.stream["out_beats_per_sample"]), np.int64)
+        self.last_cycles, self.last_latency_cycles = parts[0][1], parts[0][2]
+        return np.concatenate([p[0] for p in parts])
 
     def _stream(self, binary: Path, words: np.ndarray, out_bytes: int) -> np.ndarray:
         """Run one chunk of packed samples back to back through the pipeline; returns packed outputs."""
@@ -186,10 +201,12 @@ def n_cores() -> int:
 
 
 def _harness_source(meta: Metadata) -> str:
+    if meta.io == "stream":
+        return stream_harness.harness_source(meta)
     levels = {ports.CLOCK: 0, ports.RESET: 0, ports.ENABLE: 1, ports.INPUT_VALID: 1}  # the control ports held
     init = [f"    top.{port} = {level};" for port, level in levels.items() if port in meta.ports]
     put = "        if (c < n) put(top.inp, &in[c * ib], ib);" if meta.inp_width else ""
-    return (_HARNESS.replace("@NAME@", meta.name).replace("@IN_BYTES@", str(bus.n_bytes(meta.inp_width)))
+    return (_HARNESS.replace("@PORT_IO@", PORT_IO).replace("@NAME@", meta.name).replace("@IN_BYTES@", str(bus.n_bytes(meta.inp_width)))
             .replace("@OUT_BYTES@", str(bus.n_bytes(meta.out_width)))
             .replace("@INIT@", "\n".join(init)).replace("@HAS_CLK@", str(int(ports.CLOCK in meta.ports)))
             .replace("@PUT@", put))

@@ -44,6 +44,9 @@ def run_rtl(design, codes: np.ndarray, engine: str | None = None) -> np.ndarray:
 def simulate(design, codes: np.ndarray, engine: str | None = None) -> np.ndarray:
     """``run_rtl`` on codes that ``Program.check_codes`` has already passed (int64)."""
     meta = Metadata.load(design.metadata_path)
+    if meta.io == "stream" and engine == "cocotb":
+        raise ValueError(f"{meta.name} is a stream design: run_rtl drives it through the compiled Verilator harness "
+                         f"(engine='compiled' or None); its cocotb port tests are in {meta.files.testbench}/run.py")
     if engine == "compiled" or engine is None and meta.hdl == "verilog":
         return CompiledModel(design, build=False).stream(codes)  # builds when needed
     n = len(codes)
