@@ -8,13 +8,17 @@ from da_core.multipliers import DEFAULT_MULTIPLIERS
 
 from .design import DEFAULT_NAME, Design, check_options, emit_program
 from .ports import Interface
+from .stream_design import StreamDesign, check_stream_options, emit_stream
+
+IOS = ("parallel", "stream")  # compile_model(io=...)
 
 
 def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None, overwrite: bool = False,
                   name: str = DEFAULT_NAME, max_depth: int | None = None, *,
                   latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
                   combinational: bool = False, reset: bool = False, clock_enable: bool = False,
-                  valid: bool = True, multipliers: str = DEFAULT_MULTIPLIERS, **emit_options) -> Design:
+                  valid: bool = True, multipliers: str = DEFAULT_MULTIPLIERS, io: str = "parallel",
+                  **emit_options) -> Design:
     """Convert a trained, calibrated HGQ2 model (or a ``quant.Network``) into Verilog (or, with
     ``hdl="vhdl"``, VHDL-2008) in ``out_dir``.
 
@@ -25,8 +29,17 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     max_depth: adder levels allowed in each layer's CMVM (None: about the minimum). multipliers: products
     of two variables as shift-and-add on LUTs ("lut", the default: no DSPs) or written as ``*`` for
     DSP48E2s ("dsp"); see ``da_core.multipliers``.
+    io: "parallel" (every position in its own logic, a sample per clock) or "stream" (``rtl_emit.emit_stream``:
+    each repeated kernel built once and fed one position per clock, with valid/ready ports; Verilog only).
     Every option is checked before the model is read and solved.
     """
+    if io not in IOS:
+        raise ValueError(f"io must be one of {', '.join(map(repr, IOS))}, got {io!r}")
+    if io == "stream":
+        return _compile_stream(model, Path(out_dir), latency_cutoff, overwrite, name, max_depth,
+                               latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
+                               combinational=combinational, clock_enable=clock_enable, valid=valid,
+                               multipliers=multipliers, **emit_options)
     targets = dict(latency_cutoff=latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
                    clock_period_ns=clock_period_ns, combinational=combinational)
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
@@ -37,3 +50,21 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     program = da_core.lower(network, max_depth=max_depth, multipliers=multipliers)
     return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network, reset=reset,
                         clock_enable=clock_enable, valid=valid, **targets, **emit_options)
+
+
+def _compile_stream(model, out_dir: Path, latency_cutoff, overwrite, name, max_depth, *, latency_cutoff_ns,
+                    clock_period_ns, combinational, clock_enable, valid, multipliers, hdl: str = "verilog",
+                    backend: str = "auto", **emit_options) -> StreamDesign:
+    """``compile_model(io="stream")``: lower to a ``StreamProgram`` (``da_core.lower_stream``) and emit it."""
+    check_stream_options(out_dir, name, overwrite, latency_cutoff=latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
+                         clock_period_ns=clock_period_ns, combinational=combinational, hdl=hdl,
+                         clock_enable=clock_enable, valid=valid, backend=backend, multipliers=multipliers)
+    try:
+        from da_core import lower_stream
+    except ImportError:
+        raise NotImplementedError("io='stream' needs da_core.lower_stream, which this installation lacks") from None
+    network = model if isinstance(model, quant.Network) else quant.from_keras(model)
+    stream = lower_stream(network, max_depth=max_depth, multipliers=multipliers)
+    return emit_stream(stream, out_dir, name=name, latency_cutoff=latency_cutoff, overwrite=overwrite,
+                       network=network, latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
+                       **emit_options)

@@ -89,8 +89,14 @@ def emit_stream(stream: StreamProgram, out_dir: str | Path, name: str = DEFAULT_
 
 def check_stream_options(out_dir: Path, name: str, overwrite: bool, *, latency_cutoff: int | None = None,
                          latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
-                         combinational: bool = False, hdl: str = "verilog", **options) -> bool:
+                         combinational: bool = False, hdl: str = "verilog", clock_enable: bool = False,
+                         valid: bool = True, backend: str = "auto", **options) -> bool:
     """Refuse what a stream design cannot be, then check the rest as ``check_options`` does."""
+    if clock_enable or not valid:
+        raise ValueError("io='stream' has fixed control ports (clk, rst, inp_valid/inp_ready, out_valid/out_ready): "
+                         "it stalls through out_ready instead of a clock enable; drop clock_enable / valid=False")
+    if backend != "auto":
+        raise ValueError(f"io='stream' writes its Verilog directly (backend={backend!r} was given); drop backend")
     if hdl != "verilog":
         raise ValueError(f"io='stream' writes Verilog only (hdl={hdl!r} was given): a stream design's line buffers "
                          f"and handshakes have no VHDL writer yet; use hdl='verilog', or io='parallel' for VHDL")

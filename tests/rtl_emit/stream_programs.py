@@ -64,11 +64,14 @@ def recurrent(steps: int = 6) -> StreamProgram:
 
 
 def one_d(rng) -> StreamProgram:
-    """A 1-D window (size 3, stride 2) over 11 positions of 2 features, then per-position map, then collect."""
+    """A 1-D window (size 3, stride 2) over 11 positions of 2 features, a per-position map, a max over positions."""
     feats = (Interval(-3, 3, -1), Interval(0, 7, 0))
-    win = Stage(WINDOW, (11,), feats, kernel(list(feats) * 3, rng.integers(-2, 3, (6, 2))), window=(3,), stride=(2,))
-    per = Stage(MAP, win.out_grid, win.out_intervals, kernel(win.out_intervals, [[1], [-2]], relu=False))
-    return StreamProgram((win, per, Stage(COLLECT, per.out_grid, per.out_intervals)))
+    win = Stage(WINDOW, (11,), feats, kernel(list(feats) * 3, rng.integers(-2, 3, (6, 2))), window=(3,), stride=(2,),
+                layers=("conv1d",))
+    per = Stage(MAP, win.out_grid, win.out_intervals, kernel(win.out_intervals, [[1, 0], [-2, 1]], relu=False),
+                layers=("dense",))
+    return StreamProgram((win, per, Stage(REDUCE, per.out_grid, per.out_intervals, reduction="max",
+                                          layers=("global_max",))))
 
 
 def random_codes(stream: StreamProgram, n: int, rng) -> np.ndarray:
