@@ -47,7 +47,10 @@ def write_stream(stream: StreamProgram, plans: list[PipelinePlan | None], name: 
     for i, (stage, plan) in enumerate(zip(stream.stages, plans)):
         if stage.program is not None:
             interface = Interface(valid=False) if plan.combinational else KERNEL_INTERFACE
-            modules.append(write_module(stage.program, plan, kernel_name(name, i), interface))
+            text = write_module(stage.program, plan, kernel_name(name, i), interface)
+            header = (f"// {kernel_name(name, i)}: the kernel of stage {i} ({stage.kind}) of {name}, written by "
+                      f"adderflow (rtl_emit.verilog_backend); latency {plan.latency_cycles} clock cycles.")
+            modules.append("\n".join([header] + text.split("\n")[2:]))
     body, glue = [], []
     data, valid = P.INPUT, P.INPUT_VALID
     for i, (stage, plan) in enumerate(zip(stream.stages, plans)):

@@ -134,6 +134,13 @@ def markdown(meta: dict) -> str:
         lines += [f"| {e['index']} | " + (f"[{e['lsb'] + e['width'] - 1}:{e['lsb']}]" if e["width"] else "(none)")
                   + f" | {'yes' if e['signed'] else 'no'} | {e['lo']}..{e['hi']} x 2^{e['exp']} |" for e in elements]
         lines.append("")
+    files = meta["files"]
+    lines += ["## Files", "",
+              f"- `{files['tcl']}`: Vivado out-of-context synthesis: `vivado -mode batch -source {files['tcl']}`",
+              f"- `{files['xdc']}`: the clock constraint",
+              f"- `{files['testbench']}/`: cocotb + Verilator port tests with stored samples (back to back, gaps and "
+              f"backpressure, reset mid-sample): `python {files['testbench']}/run.py`",
+              f"- `{files['program']}`: the stream program (`StreamProgram.load`), for re-verification", ""]
     return "\n".join(lines)
 
 
