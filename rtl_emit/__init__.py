@@ -2,11 +2,11 @@
 
 from . import timing, vivado
 from .compile import compile_model
-from .design import DEFAULT_NAME, Design, check_options, emit_program
+from .design import DEFAULT_NAME, Design, StreamDesign, check_options, emit_program
 from .metadata import DesignFiles, Metadata
 from .pipeline import DEFAULT_LATENCY_CUTOFF
 from .ports import Interface
-from .stream_design import StreamDesign, check_stream_options, emit_stream
+from .stream_design import check_stream_options, emit_stream
 from .summary import design_summary
 from .yosys import yosys_report
 

@@ -26,8 +26,9 @@ import numpy as np
 
 from da_core.multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from da_core.program import Program
+from da_core.stream import StreamProgram
 
-from . import amaranth_backend, project, verilog_backend, vhdl_backend
+from . import amaranth_backend, project, stream_meta, verilog_backend, vhdl_backend
 from .metadata import FOLDERS, FORMAT, DesignFiles, Metadata, describe, find_metadata
 from .pipeline import check_target, plan_pipeline
 from .ports import Interface, check_name, flat_samples
@@ -70,6 +71,10 @@ class Design:
         """``NAME.json`` as written (programs read it through ``rtl_emit.Metadata``)."""
         return json.loads(self.metadata_path.read_text())
 
+    def markdown(self, meta: dict) -> str:
+        """``NAME.md`` for this design's metadata."""
+        return project.markdown(meta)
+
     def path(self, role: str) -> Path:
         """A file of the design by its role in ``DesignFiles`` (verilog, markdown, tcl, xdc, testbench, ...)."""
         return Path(self.out_dir) / getattr(Metadata.load(self.metadata_path).files, role)
@@ -89,14 +94,28 @@ class Design:
             raise FileNotFoundError(f"no adderflow design in {out_dir} (no metadata .json of format {FORMAT})")
         meta = Metadata.load(metadata_path)
         if meta.io == "stream":
-            from da_core.stream import StreamProgram
-
-            from .stream_design import StreamDesign
-
             return StreamDesign(meta.name, out_dir, StreamProgram.load(out_dir / meta.files.program),
                                 meta.latency_cycles, out_dir / meta.files.verilog, metadata_path, meta.report)
         return cls(meta.name, out_dir, Program.load(out_dir / meta.files.program), meta.latency_cycles,
                    out_dir / meta.files.verilog, metadata_path, meta.report)
+
+
+@dataclass(repr=False)
+class StreamDesign(Design):
+    """A design whose ``program`` is a ``StreamProgram`` (``io="stream"``, ``rtl_emit.emit_stream``): one
+    position per beat on ``inp`` and ``out``."""
+
+    program: StreamProgram
+
+    def __repr__(self) -> str:
+        r, s = self.report, self.metadata["stream"]
+        return (f"StreamDesign({self.name!r} in {str(self.out_dir)!r}: {len(s['stages'])} stages, "
+                f"{s['beats_per_sample']} beats per sample of {len(self.program.input_intervals)} inputs, "
+                f"II {s['initiation_interval_cycles']} cycles, latency {self.latency_cycles} cycles, "
+                f"{r['adders']} adders, {r['lut_estimate']} LUTs (estimate), {r['ff_bits']} FF bits)")
+
+    def markdown(self, meta: dict) -> str:
+        return stream_meta.markdown(meta)
 
 
 def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME,

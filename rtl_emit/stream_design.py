@@ -8,14 +8,14 @@ beats per sample, initiation interval, latency and per stage its kind, layers an
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from da_core.stream import StreamProgram
 
 from . import project
-from .design import DEFAULT_NAME, Design, _remove_previous_design, check_options
+from .design import DEFAULT_NAME, StreamDesign, _remove_previous_design, check_options
 from .metadata import DesignFiles
 from .pipeline import plan_pipeline
 from .ports import Interface
@@ -23,20 +23,6 @@ from .stream_emit import write_stream
 from .stream_meta import describe_stream, markdown, write_stream_testbench
 
 STREAM_INTERFACE = Interface(reset=True, clock_enable=False, valid=True)  # plus inp_ready / out_ready
-
-
-@dataclass(repr=False)
-class StreamDesign(Design):
-    """A design whose ``program`` is a ``StreamProgram``: one position per beat on ``inp`` and ``out``."""
-
-    program: StreamProgram
-
-    def __repr__(self) -> str:
-        r, s = self.report, self.metadata["stream"]
-        return (f"StreamDesign({self.name!r} in {str(self.out_dir)!r}: {len(s['stages'])} stages, "
-                f"{s['beats_per_sample']} beats per sample of {len(self.program.input_intervals)} inputs, "
-                f"II {s['initiation_interval_cycles']} cycles, latency {self.latency_cycles} cycles, "
-                f"{r['adders']} adders, {r['lut_estimate']} LUTs (estimate), {r['ff_bits']} FF bits)")
 
 
 def emit_stream(stream: StreamProgram, out_dir: str | Path, name: str = DEFAULT_NAME,

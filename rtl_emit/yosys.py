@@ -97,13 +97,9 @@ def yosys_report(design, family: str = "xcup", timeout: float | None = None, upd
     if update:
         design.report["yosys"] = report
         meta = design.metadata
-        if meta.get("io") == "stream":
-            from .stream_meta import markdown
-        else:
-            from .project import markdown
         meta["report"]["yosys"] = report
         design.metadata_path.write_text(json.dumps(meta, indent=1))
-        design.path("markdown").write_text(markdown(meta))
+        design.path("markdown").write_text(design.markdown(meta))
     return report
 
 
