@@ -58,6 +58,8 @@ def test_verify_checks_every_sample_and_names_a_mismatch(designs):
     assert result.n_samples == 300 and result.n_outputs == len(design.program.output_intervals)
     values = codes * np.exp2([iv.exp for iv in design.program.sample_intervals()])
     assert sim.verify(design, values).n_samples == 300
+    with pytest.raises(ValueError, match="stream design"):
+        sim.run_rtl(design, codes, engine="cocotb")  # the cocotb engine streams one sample per clock
     wrong = dataclasses.replace(design, program=_other_cell(design.program))  # the Verilog is the first cell's
     with pytest.raises(MismatchError, match="program vs RTL"):
         sim.verify_codes(wrong, codes)
