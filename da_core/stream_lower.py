@@ -30,9 +30,11 @@ from .interval import Interval
 from .lower import dense_as_linear, lower_with_intervals
 from .multipliers import DEFAULT_MULTIPLIERS
 from .program import Program
-from .stream import COLLECT, DENSE, MAP, REDUCE, WINDOW, Stage, StreamProgram
+from .stream import COLLECT, DENSE, MAP, REDUCE, SCAN, WINDOW, Stage, StreamProgram
+from .stream_scan import fold_cell, is_recurrent
 
 POINTWISE = (Relu, LeakyRelu, Quantize, Table, Clip, Merge)
+MAX_STATE_ROUNDS = 8
 PER_CHANNEL = "train with per-channel quantizers (HGQ2: heterogeneous_axis=(-1,), homogeneous_axis=None)"
 
 
@@ -85,12 +87,18 @@ class _Planner:
         self.kernel: _Kernel | None = self._open(MAP, spec.name, grid, intervals)
         self.dense: list[Node] | None = None  # the nodes of the dense head, once a reduce or collect is reached
         self.dense_input: Input | None = None
+        self.consumed: frozenset[str] = frozenset()  # the nodes of recurrent layers, folded into their cells
 
     # ---- the walk -----------------------------------------------------------------------------------------
     def plan(self) -> StreamProgram:
-        for node in self.network.nodes:
+        nodes = self.network.nodes
+        for j, node in enumerate(nodes):
+            if node.name in self.consumed:
+                continue
             if self.dense is not None:
                 self._dense_node(node)
+            elif is_recurrent(node):
+                self._scan(node, list(nodes[j + 1:]))
             else:
                 self._stream_node(node)
         out = self.network.outputs[0]
@@ -212,6 +220,37 @@ class _Planner:
             return Clip(*(same(np.broadcast_to(a, shape).reshape(-1), "clip bounds") for a in (op.lo, op.hi)))
         return op
 
+    # ---- recurrent layers ----------------------------------------------------------------------------------
+    def _scan(self, node: Node, later: list[Node]) -> None:
+        """A recurrent layer: one scan stage running its cell over the time steps, the state from 0."""
+        grid, n = self.kernel.layout[node.inputs[0]]
+        if len(grid) != 1:
+            self._refuse(node, f"reads a sequence laid out on positions {grid}; a scan runs over one axis of steps")
+        cell = fold_cell(node, later, self.shapes, grid[0])
+        self._close(node.inputs[0])
+        steps = self._intervals()
+        x = Input(cell.flat, (n,), None)
+        first = self._lower([x], list(cell.first), cell.first_output, [steps])
+        state = tuple(_holding_zero(iv) for iv in first.output_intervals)
+        for _ in range(MAX_STATE_ROUNDS):
+            h = Input(cell.state, (len(state),), None)
+            program = self._lower([x, h], list(cell.nodes), cell.output, [steps, state])
+            outs = program.output_intervals
+            if all(o.exp == s.exp and s.lo <= o.lo and o.hi <= s.hi for o, s in zip(outs, state)):
+                break
+            state = tuple(_holding_zero(o) if o.exp != s.exp else Interval(min(o.lo, s.lo), max(o.hi, s.hi), o.exp)
+                          for o, s in zip(outs, state))
+        else:
+            self._refuse(node, f"has a state whose format still grows after {MAX_STATE_ROUNDS} steps")
+        codes = _sample_codes(steps)
+        zero = np.zeros((len(codes), len(state)), np.int64)
+        if not np.array_equal(first.output_values(first.run(codes)),
+                              program.output_values(program.run(np.concatenate([codes, zero], axis=1)))):
+            self._refuse(node, "computes its first time step differently from the cell on a zero state")
+        self.stages.append(Stage(SCAN, grid, steps, program, state=state, layers=(node.source,)))
+        self.consumed = cell.consumed
+        self._open_dense(Input(cell.last_output, self.shapes[cell.last_output], None), [])
+
     # ---- reductions, flatten and the dense head ---------------------------------------------------------
     def _reduction(self, node: Node, op: Linear | Pool) -> bool:
         """A sum (times a constant) or max of each feature over all positions: a reduce stage, then dense."""
@@ -255,7 +294,7 @@ class _Planner:
     def _close_dense(self, out: str) -> None:
         if not self.dense:
             return
-        program = self._lower(self.dense_input, self.dense, out, self._intervals())
+        program = self._lower([self.dense_input], self.dense, out, [self._intervals()])
         layers = tuple(dict.fromkeys(n.source for n in self.dense))
         self.stages.append(Stage(DENSE, (), self._intervals(), program, layers=layers))
 
@@ -274,8 +313,8 @@ class _Planner:
             raise UnsupportedLayerError(f"{out!r} is computed in an earlier stage and read again later: a tensor "
                                         "used across a window, reduction or flatten is not streamed")
         nodes = _needed(k.nodes, out)
-        program = self._lower(Input(k.in_name, (k.n_in,), None), nodes, out, k.in_intervals * (k.n_in // len(
-            k.in_intervals)))
+        program = self._lower([Input(k.in_name, (k.n_in,), None)], nodes, out,
+                              [k.in_intervals * (k.n_in // len(k.in_intervals))])
         if k.kind == WINDOW or program.outputs != program.inputs:  # (a map that changes nothing is no stage)
             layers = tuple(dict.fromkeys(n.source for n in nodes))
             self.stages.append(Stage(k.kind, k.grid, k.in_intervals, program, k.window, k.stride, layers=layers))
@@ -286,14 +325,28 @@ class _Planner:
         """What the last stage gives (the input's formats before any stage)."""
         return self.stages[-1].out_intervals if self.stages else self.kernel.in_intervals
 
-    def _lower(self, inp: Input, nodes: list[Node], out: str, intervals) -> Program:
-        sub = Network((inp,), tuple(nodes), (out,))
-        program, _ = lower_with_intervals(sub, input_intervals={inp.name: list(intervals)}, **self.options)
+    def _lower(self, inputs: list[Input], nodes: list[Node], out: str, intervals: list) -> Program:
+        """The sub-network ``nodes`` on ``inputs`` of the given formats, lowered as ``da_core.lower`` does."""
+        sub = Network(tuple(inputs), tuple(nodes), (out,))
+        given = {inp.name: list(ivs) for inp, ivs in zip(inputs, intervals)}
+        program, _ = lower_with_intervals(sub, input_intervals=given, **self.options)
         return program
 
     def _refuse(self, node: Node, reason: str):
         raise UnsupportedLayerError(f"{node.source or node.name}: its {type(node.op).__name__} op {node.name!r} "
                                     f"{reason}")
+
+
+def _holding_zero(iv: Interval) -> Interval:
+    return Interval(min(iv.lo, 0), max(iv.hi, 0), iv.exp)
+
+
+def _sample_codes(intervals, n: int = 4096) -> np.ndarray:
+    """Random input codes of these formats, the extremes first."""
+    rng = np.random.default_rng(0)
+    cols = [np.concatenate([[iv.lo, iv.hi, iv.lo, iv.hi], rng.integers(iv.lo, iv.hi + 1, n)]) for iv in intervals]
+    cols = [np.roll(c, j) if j % 2 else c for j, c in enumerate(cols)]  # extremes in mixed combinations
+    return np.stack(cols, axis=1).astype(np.int64)
 
 
 def _needed(nodes: list[Node], out: str) -> list[Node]:

@@ -6,7 +6,7 @@ import pytest
 
 import da_core
 import quant
-from da_core.stream import COLLECT, DENSE, MAP, REDUCE, WINDOW
+from da_core.stream import COLLECT, DENSE, MAP, REDUCE, SCAN, WINDOW
 
 N_WILD = 1200  # inputs up to 4x beyond the calibration range
 
@@ -87,6 +87,40 @@ def deep_sets():
     return _converted(model, _inputs(x, rng))
 
 
+def _pulses(n: int, n_steps: int, rng, scale: float = 1.0) -> np.ndarray:
+    """Noisy pulses (a rise, then an exponential fall) on 2 features, on a grid of 1/64."""
+    t = np.arange(n_steps)[None, :, None]
+    start, height = rng.integers(0, n_steps, (n, 1, 2)), rng.uniform(0.2, 1.5, (n, 1, 2))
+    shape = np.where(t >= start, height * 0.6 ** (t - start), 0.0) + 0.1 * rng.normal(size=(n, n_steps, 2))
+    return (np.round(scale * shape * 64) / 64).astype(np.float32)
+
+
+def _recurrent_model(layer, n_steps=5, fit=True):
+    """A recurrent layer on pulse sequences of 2 features, then dense 2; and >= 1,000 sequences (half 4x larger)."""
+    import keras
+    from hgq.layers import QDense
+
+    keras.utils.set_random_seed(2)
+    rng = np.random.default_rng(2)
+    x = _pulses(256, n_steps, rng)
+    inp = keras.Input((n_steps, 2))
+    model = keras.Model(inp, QDense(2, name="head")(layer(inp)))  # per step after return_sequences
+    if fit:
+        _train(model, x, np.stack([x.max((1, 2)), x.sum((1, 2))], 1))
+    else:
+        from hgq.utils import trace_minmax
+
+        trace_minmax(model, x, verbose=False)
+    return model, np.concatenate([x, _pulses(N_WILD, n_steps, rng, 4.0)])
+
+
+@pytest.fixture(scope="module")
+def gru():
+    from hgq.layers import QGRU
+
+    return _converted(*_recurrent_model(QGRU(3, name="gru")))
+
+
 def _check_equal(net, stream, parallel, x):
     ref = net.predict(x).reshape(len(x), -1)
     codes = parallel.input_codes(net.quantize_inputs(x)[0].reshape(len(x), -1))
@@ -141,4 +175,27 @@ def test_position_dependent_quantizer_is_refused():
 def test_same_padding_is_refused():
     model, _ = _conv_model(padding="same")
     with pytest.raises(quant.UnsupportedLayerError, match=r"conv1 \(QConv2D\).*padding='same'"):
+        da_core.lower_stream(quant.from_keras(model))
+
+
+def test_gru_streams_bit_exact(gru):
+    _check_equal(*gru)
+
+
+def test_gru_is_one_cell_scanned_over_the_steps(gru):
+    _, stream, parallel, _ = gru
+    assert [s.kind for s in stream.stages] == [SCAN, DENSE]
+    scan, head = stream.stages
+    assert scan.grid == (5,) and len(scan.state) == 3 and scan.layers == ("gru (QGRU)",)
+    per_step = (parallel.n_adders - head.program.n_adders) / 5
+    assert 0 < scan.program.n_adders <= 1.5 * per_step
+
+
+@pytest.mark.parametrize("option, reason", [("return_sequences", "return_sequences=True"),
+                                            ("go_backwards", "reads features of another time step")])
+def test_recurrent_options_not_streamed_are_refused(option, reason):
+    from hgq.layers import QSimpleRNN
+
+    model, _ = _recurrent_model(QSimpleRNN(3, name="rnn", **{option: True}), n_steps=3, fit=False)
+    with pytest.raises(quant.UnsupportedLayerError, match=rf"rnn \(QSimpleRNN\).*{reason}"):
         da_core.lower_stream(quant.from_keras(model))
