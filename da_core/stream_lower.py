@@ -10,8 +10,9 @@ walked in order and grouped into stages:
 - a sum over all positions (QSum, global average pooling) is a ``reduce`` "add" stage, its scale the first
   op of the next kernel; global max pooling is a ``reduce`` "max";
 - a flatten (``Reshape`` or ``Gather``) is a ``collect`` stage;
-- everything after a reduce or collect is one ``dense`` stage, lowered as the parallel program is;
-- a recurrent layer read as per-step nodes is refused (not yet streamed).
+- a recurrent layer (QSimpleRNN, QGRU, read as per-step nodes) is a ``scan`` stage: its cell folded from the
+  steps (``da_core.stream_scan``), the state's formats widened until the cell's outputs stay in them;
+- everything after a reduce, collect or scan is one ``dense`` stage, lowered as the parallel program is.
 
 Each kernel is a sub-network of the network's ops sliced to one position (or window), lowered by
 ``da_core.lower`` on the formats the previous stage gives. Every slice is checked against every position:

@@ -18,12 +18,14 @@ def _per_channel():
     return QuantizerConfigScope(place="datalane", homogeneous_axis=None, heterogeneous_axis=(-1,))
 
 
-def _train(model, x, y):
+def _train(model, x, y, fit: bool = True):
+    """A few Adam steps (trained weights and bit-widths, not initial ones; skipped for refusals), calibration."""
     import keras
     from hgq.utils import trace_minmax
 
-    model.compile(keras.optimizers.Adam(3e-3), "mse")
-    model.fit(x, y, epochs=1, batch_size=64, verbose=0)
+    if fit:
+        model.compile(keras.optimizers.Adam(3e-3), "mse")
+        model.fit(x, y, epochs=1, batch_size=64, verbose=0)
     trace_minmax(model, x, verbose=False)
 
 
@@ -38,7 +40,7 @@ def _converted(model, x):
     return net, da_core.lower_stream(net), da_core.lower(net), x
 
 
-def _conv_model(padding="valid", per_channel_conv2=True):
+def _conv_model(padding="valid", per_channel_conv2=True, fit=True):
     """8x8x1 -> conv 3x3 (3 ch, relu) -> max pool 2 -> conv 2x2 (2 ch) -> flatten -> dense 2."""
     import contextlib
 
@@ -57,7 +59,7 @@ def _conv_model(padding="valid", per_channel_conv2=True):
         h = QConv2D(2, 2, name="conv2")(h)
         out = QDense(2, name="head")(keras.layers.Flatten(name="flatten")(h))
     model = keras.Model(inp, out)
-    _train(model, x * np.linspace(0.2, 1, 8)[None, :, None, None], y)  # positions of different ranges
+    _train(model, x * np.linspace(0.2, 1, 8)[None, :, None, None], y, fit)  # positions of different ranges
     return model, _inputs(x, rng)
 
 
@@ -95,6 +97,29 @@ def _pulses(n: int, n_steps: int, rng, scale: float = 1.0) -> np.ndarray:
     return (np.round(scale * shape * 64) / 64).astype(np.float32)
 
 
+@pytest.fixture(scope="module")
+def zoo_1d():
+    """13 steps x 2 -> conv1d 3/2 (relu) -> per-position dense -> tanh table -> add the conv back -> avg pool 2
+    -> global max pool -> dense 2."""
+    import keras
+    from hgq.config import QuantizerConfig
+    from hgq.layers import QAdd, QAvgPool1D, QConv1D, QDense, QGlobalMaxPool1D, QUnaryFunctionLUT
+
+    keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+    x = (rng.integers(-16, 16, size=(256, 13, 2)) / 16).astype(np.float32)
+    with _per_channel():
+        inp = keras.Input((13, 2))
+        c = QConv1D(4, 3, strides=2, activation="relu", name="conv")(inp)  # (6, 4)
+        table = QUnaryFunctionLUT("tanh", iq_conf=QuantizerConfig("kif", "datalane", f0=3), name="tanh")
+        s = QAdd(name="add")([table(QDense(4, name="per_position")(c)), c])
+        g = QGlobalMaxPool1D(name="gmax")(QAvgPool1D(2, name="avg")(s))
+        out = QDense(2, name="head")(g)
+    model = keras.Model(inp, out)
+    _train(model, x, x[:, :2, 0])
+    return _converted(model, _inputs(x, rng))
+
+
 def _recurrent_model(layer, n_steps=5, fit=True):
     """A recurrent layer on pulse sequences of 2 features, then dense 2; and >= 1,000 sequences (half 4x larger)."""
     import keras
@@ -105,12 +130,7 @@ def _recurrent_model(layer, n_steps=5, fit=True):
     x = _pulses(256, n_steps, rng)
     inp = keras.Input((n_steps, 2))
     model = keras.Model(inp, QDense(2, name="head")(layer(inp)))  # per step after return_sequences
-    if fit:
-        _train(model, x, np.stack([x.max((1, 2)), x.sum((1, 2))], 1))
-    else:
-        from hgq.utils import trace_minmax
-
-        trace_minmax(model, x, verbose=False)
+    _train(model, x, np.stack([x.max((1, 2)), x.sum((1, 2))], 1), fit)
     return model, np.concatenate([x, _pulses(N_WILD, n_steps, rng, 4.0)])
 
 
@@ -167,15 +187,25 @@ def test_deep_sets_is_a_particle_map_a_sum_and_a_dense_head(deep_sets):
 
 
 def test_position_dependent_quantizer_is_refused():
-    model, _ = _conv_model(per_channel_conv2=False)
+    model, _ = _conv_model(per_channel_conv2=False, fit=False)
     with pytest.raises(quant.UnsupportedLayerError, match=r"conv2 \(QConv2D\).*vary over the streamed positions"):
         da_core.lower_stream(quant.from_keras(model))
 
 
 def test_same_padding_is_refused():
-    model, _ = _conv_model(padding="same")
+    model, _ = _conv_model(padding="same", fit=False)
     with pytest.raises(quant.UnsupportedLayerError, match=r"conv1 \(QConv2D\).*padding='same'"):
         da_core.lower_stream(quant.from_keras(model))
+
+
+def test_strided_conv_table_merge_and_global_max_stream_bit_exact(zoo_1d):
+    _check_equal(*zoo_1d)
+    stream = zoo_1d[1]
+    assert [s.kind for s in stream.stages] == [WINDOW, WINDOW, REDUCE, DENSE]
+    conv, avg, gmax, _ = stream.stages
+    assert (conv.window, conv.stride, conv.out_grid) == ((3,), (2,), (6,)) and gmax.reduction == "max"
+    assert {"per_position (QDense)", "tanh (QUnaryFunctionLUT)", "add (QAdd)"} <= set(conv.layers)
+    assert (avg.window, avg.stride) == ((2,), (2,))
 
 
 def test_gru_streams_bit_exact(gru):
