@@ -110,12 +110,8 @@ class _Planner:
         return StreamProgram(tuple(self.stages))
 
     def _stream_node(self, node: Node) -> None:
-        k = self.kernel
-        for name in node.inputs:
-            if name not in k.layout:
-                self._refuse(node, f"reads {name!r}, which an earlier stage computed: a tensor used across a window, "
-                             "reduction or flatten is not streamed")
-        op = node.op
+        self._check_live(node)
+        k, op = self.kernel, node.op
         if isinstance(op, Dense):
             op = dense_as_linear(op, self.shapes[node.inputs[0]])
         if isinstance(op, (Linear, Pool)) and self._reduction(node, op):
@@ -129,11 +125,24 @@ class _Planner:
             sliced = self._pointwise(node, op, int(np.prod(grid, dtype=np.int64)), n)
             k.nodes.append(Node(node.name, sliced, node.inputs, node.source))
             k.layout[node.name] = (grid, n)
-        elif isinstance(op, (Reshape, Gather)) and len(node.inputs) == 1:
+        elif isinstance(op, (Reshape, Gather)) and len(node.inputs) == 1 and \
+                sum(d > 1 for d in self.shapes[node.name]) <= 1:
             self._collect(node)
         else:
             self._refuse(node, "is not streamed (supported: convolutions and pools over windows, position-wise "
-                         "dense layers and activations, sums and global pools over all positions, flatten)")
+                         "dense layers and activations, sums and global pools over all positions, a flatten to a "
+                         "vector; not padding, slicing or other layout changes of the streamed positions)")
+
+    def _check_live(self, node: Node) -> None:
+        """Refuses a node reading a tensor the current kernel does not hold one position of."""
+        k = self.kernel
+        for name in node.inputs:
+            if name not in k.layout:
+                self._refuse(node, f"reads {name!r}, which an earlier stage computed: a tensor used across a window, "
+                             "reduction or flatten is not streamed")
+            if name == k.in_name and k.kind == WINDOW:
+                self._refuse(node, f"reads {name!r} besides the window over it: a tensor used across a window is "
+                             "not streamed")
 
     def _dense_node(self, node: Node) -> None:
         known = {self.dense_input.name} | {n.name for n in self.dense}
@@ -224,6 +233,7 @@ class _Planner:
     # ---- recurrent layers ----------------------------------------------------------------------------------
     def _scan(self, node: Node, later: list[Node]) -> None:
         """A recurrent layer: one scan stage running its cell over the time steps, the state from 0."""
+        self._check_live(node)
         grid, n = self.kernel.layout[node.inputs[0]]
         if len(grid) != 1:
             self._refuse(node, f"reads a sequence laid out on positions {grid}; a scan runs over one axis of steps")
@@ -308,7 +318,7 @@ class _Planner:
     def _close(self, out: str) -> None:
         """Ends the current kernel at tensor ``out`` (its nodes that ``out`` does not need are dropped)."""
         k = self.kernel
-        if not k.nodes:
+        if not k.nodes or out == k.in_name:
             return
         if out not in k.layout:
             raise UnsupportedLayerError(f"{out!r} is computed in an earlier stage and read again later: a tensor "

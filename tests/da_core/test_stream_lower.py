@@ -229,3 +229,17 @@ def test_recurrent_options_not_streamed_are_refused(option, reason):
     model, _ = _recurrent_model(QSimpleRNN(3, name="rnn", **{option: True}), n_steps=3, fit=False)
     with pytest.raises(quant.UnsupportedLayerError, match=rf"rnn \(QSimpleRNN\).*{reason}"):
         da_core.lower_stream(quant.from_keras(model))
+
+
+def test_a_stream_tensor_read_past_a_reduction_is_refused():
+    from quant.layers.reduce import sum_linear
+
+    q = quant.Quantizer(np.array(1), np.array(2), np.array(2), "TRN", "WRAP")
+    nodes = (quant.Node("a", quant.Relu(), ("x",), "act (ReLU)"),
+             quant.Node("s", sum_linear((4, 2), [0], 1.0, keepdims=False), ("a",), "sum (QSum)"),
+             quant.Node("both", quant.Gather(np.arange(10), (10,)), ("s", "a"), "cat (Concatenate)"))
+    net = quant.Network((quant.Input("x", (4, 2), q),), nodes, ("both",))
+    with pytest.raises(quant.UnsupportedLayerError, match=r"cat \(Concatenate\).*before a reduction or flatten"):
+        da_core.lower_stream(net)
+    summed = da_core.lower_stream(quant.Network(net.inputs, nodes[:2], ("s",)))
+    assert [s.kind for s in summed.stages] == [MAP, REDUCE, DENSE]
