@@ -81,8 +81,9 @@ class _Planner:
         grid, n_features = tuple(spec.shape[:-1]), spec.shape[-1]
         formats = spec.quantizer.formats(spec.shape).reshape(-1, n_features, 3)
         if not np.all(formats == formats[0]):
-            raise UnsupportedLayerError(f"the input {spec.name!r} is quantized with formats that vary over the "
-                                        f"streamed positions; {PER_CHANNEL}")
+            reader = next((n.source for n in network.nodes if spec.name in n.inputs), "")
+            raise UnsupportedLayerError(f"{reader}: the model input {spec.name!r} it reads is quantized with "
+                                        f"bit-widths that vary over the streamed positions; {PER_CHANNEL}")
         intervals = tuple(Interval.from_kif(*kif) for kif in formats[0].tolist())
         self.stages: list[Stage] = []
         self.kernel: _Kernel | None = self._open(MAP, spec.name, grid, intervals)
@@ -107,6 +108,8 @@ class _Planner:
             self._close_dense(out)
         else:
             self._close(out)
+        if not self.stages:
+            raise UnsupportedLayerError("the network's output is its input, unchanged: nothing to stream")
         return StreamProgram(tuple(self.stages))
 
     def _stream_node(self, node: Node) -> None:
