@@ -41,19 +41,25 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True,
 
 
 def lower_with_intervals(network: Network, max_depth: int | None = None, trim: bool = True,
-                         multipliers: str = DEFAULT_MULTIPLIERS) -> tuple[Program, dict[str, list[Interval]]]:
+                         multipliers: str = DEFAULT_MULTIPLIERS,
+                         input_intervals: dict[str, list[Interval]] | None = None
+                         ) -> tuple[Program, dict[str, list[Interval]]]:
     """``lower``, and the exact interval of every element (C order) of every model input and node output.
 
     The intervals are those the forward pass derives, before the precision pass narrows anything:
     what the network's formats allow each value to reach (for profiling against data).
+    ``input_intervals`` (by input name) replaces the inputs' quantizer formats: a part of a network lowered
+    on what an earlier part gives (``da_core.stream_lower``'s kernels).
     """
     check_multipliers(multipliers)
     builder = ProgramBuilder()
     tensors: dict[str, np.ndarray] = {}
     for spec in network.inputs:
         builder.origin = spec.name
-        formats = spec.quantizer.formats(spec.shape)
-        ids = [builder.input(Interval.from_kif(*kif)) for kif in formats.tolist()]
+        ivs = (input_intervals or {}).get(spec.name)
+        if ivs is None:
+            ivs = [Interval.from_kif(*kif) for kif in spec.quantizer.formats(spec.shape).tolist()]
+        ids = [builder.input(iv) for iv in ivs]
         tensors[spec.name] = np.array(ids, dtype=np.int64).reshape(spec.shape)
     for node in tqdm(network.nodes, desc="solving layers", unit="op", leave=False, disable=None):
         lowering = _LOWERINGS.get(type(node.op))
@@ -72,12 +78,17 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
 
 
 def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+    return _linear(builder, dense_as_linear(op, x.shape), x, max_depth)
+
+
+def dense_as_linear(op: Dense, shape: tuple[int, ...]) -> Linear:
+    """A ``Dense`` on a tensor of feature shape ``shape`` as the ``Linear`` it is: one position per leading index."""
     n_in, n_out = op.kernel.shape
-    positions = x.size // n_in
+    size = int(np.prod(shape))
+    positions = size // n_in
     bias = None if op.bias is None else np.broadcast_to(op.bias, (positions, n_out))
-    linear = Linear(np.arange(x.size).reshape(positions, n_in), op.kernel, bias,
-                    np.arange(positions * n_out).reshape(positions, n_out), (*x.shape[:-1], n_out))
-    return _linear(builder, linear, x, max_depth)
+    return Linear(np.arange(size).reshape(positions, n_in), op.kernel, bias,
+                  np.arange(positions * n_out).reshape(positions, n_out), (*shape[:-1], n_out))
 
 
 def _linear(builder: ProgramBuilder, op: Linear, x: np.ndarray, max_depth: int | None) -> np.ndarray:
