@@ -40,3 +40,31 @@ def two_models(digits, tmp_path_factory):
     small, *_ = train_digits_mlp(hidden=(8,), epochs=3, beta=1e-3)
     small.save(folder / "narrow.keras")
     return [folder / "wide.keras", folder / "narrow.keras"]
+
+
+@pytest.fixture(scope="session")
+def stream_conv():
+    from tests import stream_models
+
+    return stream_models.conv_model()
+
+
+@pytest.fixture(scope="session")
+def stream_deep_sets():
+    from tests import stream_models
+
+    return stream_models.deep_sets_model()
+
+
+@pytest.fixture(scope="session")
+def stream_zoo_1d():
+    from tests import stream_models
+
+    return stream_models.zoo_1d_model()
+
+
+@pytest.fixture(scope="session")
+def stream_gru():
+    from tests import stream_models
+
+    return stream_models.gru_model()

@@ -8,31 +8,7 @@ import da_core
 import quant
 from da_core.stream import COLLECT, DENSE, MAP, REDUCE, SCAN, WINDOW
 
-N_WILD = 1200  # inputs up to 4x beyond the calibration range
-
-
-def _per_channel():
-    """HGQ2 activation quantizers with one format per channel, shared by every position."""
-    from hgq.config import QuantizerConfigScope
-
-    return QuantizerConfigScope(place="datalane", homogeneous_axis=None, heterogeneous_axis=(-1,))
-
-
-def _train(model, x, y, fit: bool = True):
-    """A few Adam steps (trained weights and bit-widths, not initial ones; skipped for refusals), calibration."""
-    import keras
-    from hgq.utils import trace_minmax
-
-    if fit:
-        model.compile(keras.optimizers.Adam(3e-3), "mse")
-        model.fit(x, y, epochs=1, batch_size=64, verbose=0)
-    trace_minmax(model, x, verbose=False)
-
-
-def _inputs(x, rng):
-    """The calibration data, then values on its grid up to 4x beyond its range."""
-    wild = rng.integers(-64, 64, size=(N_WILD, *x.shape[1:])) / 16
-    return np.concatenate([x, wild]).astype(np.float32)
+from tests import stream_models as sm
 
 
 def _converted(model, x):
@@ -40,105 +16,24 @@ def _converted(model, x):
     return net, da_core.lower_stream(net), da_core.lower(net), x
 
 
-def _conv_model(padding="valid", per_channel_conv2=True, fit=True):
-    """8x8x1 -> conv 3x3 (3 ch, relu) -> max pool 2 -> conv 2x2 (2 ch) -> flatten -> dense 2."""
-    import contextlib
-
-    import keras
-    from hgq.layers import QConv2D, QDense, QMaxPool2D
-
-    keras.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    x = (rng.integers(-16, 16, size=(256, 8, 8, 1)) / 16).astype(np.float32)
-    y = np.stack([x[:, :4].mean((1, 2, 3)), x[:, :, :4].max((1, 2, 3))], 1)
-    with _per_channel():
-        inp = keras.Input((8, 8, 1))
-        h = QConv2D(3, 3, activation="relu", padding=padding, name="conv1")(inp)
-        h = QMaxPool2D(2, name="pool")(h)
-    with _per_channel() if per_channel_conv2 else contextlib.nullcontext():
-        h = QConv2D(2, 2, name="conv2")(h)
-        out = QDense(2, name="head")(keras.layers.Flatten(name="flatten")(h))
-    model = keras.Model(inp, out)
-    _train(model, x * np.linspace(0.2, 1, 8)[None, :, None, None], y, fit)  # positions of different ranges
-    return model, _inputs(x, rng)
+@pytest.fixture(scope="module")
+def conv(stream_conv):
+    return _converted(*stream_conv)
 
 
 @pytest.fixture(scope="module")
-def conv():
-    return _converted(*_conv_model())
+def deep_sets(stream_deep_sets):
+    return _converted(*stream_deep_sets)
 
 
 @pytest.fixture(scope="module")
-def deep_sets():
-    """8 particles x 3 features -> per-particle QEinsumDense (relu) and QDense (relu) -> QSum / 8 -> dense 2."""
-    import keras
-    from hgq.layers import QDense, QEinsumDense, QSum
-
-    keras.utils.set_random_seed(1)
-    rng = np.random.default_rng(1)
-    x = (rng.integers(-16, 16, size=(256, 8, 3)) / 16).astype(np.float32)
-    y = np.stack([x[..., 0].sum(1), (x[..., 1] * x[..., 2]).max(1)], 1)
-    with _per_channel():
-        inp = keras.Input((8, 3))
-        h = QEinsumDense("bpf,fo->bpo", (8, 4), bias_axes="o", activation="relu", name="phi1")(inp)
-        h = QDense(4, activation="relu", name="phi2")(h)
-        h = QSum(axes=1, scale=1 / 8, name="pool")(h)
-        out = QDense(2, name="rho")(h)
-    model = keras.Model(inp, out)
-    _train(model, x, y)
-    return _converted(model, _inputs(x, rng))
-
-
-def _pulses(n: int, n_steps: int, rng, scale: float = 1.0) -> np.ndarray:
-    """Noisy pulses (a rise, then an exponential fall) on 2 features, on a grid of 1/64."""
-    t = np.arange(n_steps)[None, :, None]
-    start, height = rng.integers(0, n_steps, (n, 1, 2)), rng.uniform(0.2, 1.5, (n, 1, 2))
-    shape = np.where(t >= start, height * 0.6 ** (t - start), 0.0) + 0.1 * rng.normal(size=(n, n_steps, 2))
-    return (np.round(scale * shape * 64) / 64).astype(np.float32)
+def zoo_1d(stream_zoo_1d):
+    return _converted(*stream_zoo_1d)
 
 
 @pytest.fixture(scope="module")
-def zoo_1d():
-    """13 steps x 2 -> conv1d 3/2 (relu) -> per-position dense -> tanh table -> add the conv back -> avg pool 2
-    -> global max pool -> dense 2."""
-    import keras
-    from hgq.config import QuantizerConfig
-    from hgq.layers import QAdd, QAvgPool1D, QConv1D, QDense, QGlobalMaxPool1D, QUnaryFunctionLUT
-
-    keras.utils.set_random_seed(3)
-    rng = np.random.default_rng(3)
-    x = (rng.integers(-16, 16, size=(256, 13, 2)) / 16).astype(np.float32)
-    with _per_channel():
-        inp = keras.Input((13, 2))
-        c = QConv1D(4, 3, strides=2, activation="relu", name="conv")(inp)  # (6, 4)
-        table = QUnaryFunctionLUT("tanh", iq_conf=QuantizerConfig("kif", "datalane", f0=3), name="tanh")
-        s = QAdd(name="add")([table(QDense(4, name="per_position")(c)), c])
-        g = QGlobalMaxPool1D(name="gmax")(QAvgPool1D(2, name="avg")(s))
-        out = QDense(2, name="head")(g)
-    model = keras.Model(inp, out)
-    _train(model, x, x[:, :2, 0])
-    return _converted(model, _inputs(x, rng))
-
-
-def _recurrent_model(layer, n_steps=5, fit=True):
-    """A recurrent layer on pulse sequences of 2 features, then dense 2; and >= 1,000 sequences (half 4x larger)."""
-    import keras
-    from hgq.layers import QDense
-
-    keras.utils.set_random_seed(2)
-    rng = np.random.default_rng(2)
-    x = _pulses(256, n_steps, rng)
-    inp = keras.Input((n_steps, 2))
-    model = keras.Model(inp, QDense(2, name="head")(layer(inp)))  # per step after return_sequences
-    _train(model, x, np.stack([x.max((1, 2)), x.sum((1, 2))], 1), fit)
-    return model, np.concatenate([x, _pulses(N_WILD, n_steps, rng, 4.0)])
-
-
-@pytest.fixture(scope="module")
-def gru():
-    from hgq.layers import QGRU
-
-    return _converted(*_recurrent_model(QGRU(3, name="gru")))
+def gru(stream_gru):
+    return _converted(*stream_gru)
 
 
 def _check_equal(net, stream, parallel, x):
@@ -187,13 +82,13 @@ def test_deep_sets_is_a_particle_map_a_sum_and_a_dense_head(deep_sets):
 
 
 def test_position_dependent_quantizer_is_refused():
-    model, _ = _conv_model(per_channel_conv2=False, fit=False)
+    model, _ = sm.conv_model(per_channel_conv2=False, fit=False)
     with pytest.raises(quant.UnsupportedLayerError, match=r"conv2 \(QConv2D\).*vary over the streamed positions"):
         da_core.lower_stream(quant.from_keras(model))
 
 
 def test_same_padding_is_refused():
-    model, _ = _conv_model(padding="same", fit=False)
+    model, _ = sm.conv_model(padding="same", fit=False)
     with pytest.raises(quant.UnsupportedLayerError, match=r"conv1 \(QConv2D\).*padding='same'"):
         da_core.lower_stream(quant.from_keras(model))
 
@@ -226,7 +121,7 @@ def test_gru_is_one_cell_scanned_over_the_steps(gru):
 def test_recurrent_options_not_streamed_are_refused(option, reason):
     from hgq.layers import QSimpleRNN
 
-    model, _ = _recurrent_model(QSimpleRNN(3, name="rnn", **{option: True}), n_steps=3, fit=False)
+    model, _ = sm.recurrent_model(QSimpleRNN(3, name="rnn", **{option: True}), n_steps=3, fit=False)
     with pytest.raises(quant.UnsupportedLayerError, match=rf"rnn \(QSimpleRNN\).*{reason}"):
         da_core.lower_stream(quant.from_keras(model))
 
