@@ -32,7 +32,8 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
     check_options(Path(out_dir), name, overwrite, interface, emit_options.get("backend", "auto"),
                   multipliers=multipliers, hdl=emit_options.get("hdl", "verilog"),
-                  yosys=emit_options.get("yosys", False), **targets)
+                  yosys=emit_options.get("yosys", False), ternary_adders=emit_options.get("ternary_adders", False),
+                  **targets)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
     program = da_core.lower(network, max_depth=max_depth, multipliers=multipliers)
     return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network, reset=reset,
