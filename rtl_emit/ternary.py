@@ -29,17 +29,16 @@ class Term:
     sign: int
 
 
-def _parity_majority_init() -> int:
-    """INIT of the LUT6_2: O6 (INIT[63:32], I5 = 1) the parity of I0..I3, O5 (INIT[31:0]) the majority of I0..I2."""
+def lut_init(inverted: tuple[bool, bool, bool]) -> int:
+    """INIT of the LUT6_2 with x, y, z (I0..I2) read inverted where flagged (a subtracted term: ``-x = ~x + 1``,
+    the inverter inside the LUT): O6 (INIT[63:32], I5 = 1) the parity of the three and I3, O5 (INIT[31:0]) their
+    majority."""
     init = 0
     for j in range(32):
-        bits = [(j >> b) & 1 for b in range(5)]
-        init |= (sum(bits[:4]) & 1) << (32 + j)
+        bits = [((j >> b) & 1) ^ (b < 3 and inverted[b]) for b in range(4)]
+        init |= (sum(bits) & 1) << (32 + j)
         init |= (sum(bits[:3]) >= 2) << j
     return init
-
-
-LUT_INIT = _parity_majority_init()
 
 
 def terms_of(wire: Wire) -> list[Term]:
@@ -51,28 +50,52 @@ def terms_of(wire: Wire) -> list[Term]:
 
 
 def fusions(wires: list[Wire], program, plan: PipelinePlan) -> tuple[dict[int, list[Term]], set[int]]:
-    """Per fused add (its value id), its three terms; and the adds they absorb (written nowhere)."""
+    """Per fused add (its value id), its three terms; and the adds they absorb (written nowhere).
+
+    An add may absorb an operand that is an add read once, in its stage; no add both absorbs and is
+    absorbed. The candidates form a forest (each add has at most one reader), so the pairs are a
+    maximum-weight matching on it, found exactly bottom-up: weighted by the absorbed add's LUT cost.
+    """
     uses = Counter(a.root for w in wires for a in w.args if isinstance(a, Tap))
     uses.update(a.root for a in output_taps(program, plan) if isinstance(a, Tap))
     by_root = {w.chain[0].root: w for w in wires}
+    children: dict[int, list[tuple[int, list[Term]]]] = {}
+    for w in wires:
+        if w.op.kind == "add":
+            children[w.chain[0].root] = [c for j in range(2) if (c := _candidate(w, j, by_root, uses)) is not None]
+    unfused: dict[int, int] = {}  # the best LUTs saved in v's subtree with v not absorbing
+    best: dict[int, int] = {}  # ... with v free to absorb
+    pick: dict[int, int] = {}  # the child v absorbs in ``best``, if any
+    for v, kids in children.items():  # program order: operands first
+        unfused[v] = best[v] = sum(best[c] for c, _ in kids)
+        for c, _ in kids:
+            gain = unfused[v] - best[c] + unfused[c] + program.ops[c].cost
+            if gain > best[v]:
+                best[v], pick[v] = gain, c
     fused: dict[int, list[Term]] = {}
     absorbed: set[int] = set()
-    for w in wires:
-        if w.op.kind != "add":
+    for v in reversed(children):  # readers first: an absorbed add absorbs nothing
+        if v in absorbed or v not in pick:
             continue
-        terms = terms_of(w)
-        for j, t in enumerate(terms):
-            inner = by_root.get(t.operand.root) if isinstance(t.operand, Tap) and t.operand.k == 0 else None
-            if inner is None or inner.op.kind != "add" or uses[t.operand.root] != 1 \
-                    or t.operand.root in fused or t.operand.root in absorbed:
-                continue
-            three = terms[:j] + [Term(s.operand, s.offset + t.offset, s.sign * t.sign)
-                                 for s in terms_of(inner)] + terms[j + 1:]
-            if all(s.offset >= 0 for s in three) and chain_start(three) < w.op.interval.width:
-                fused[w.chain[0].root] = three
-                absorbed.add(t.operand.root)
-                break
+        fused[v] = next(terms for c, terms in children[v] if c == pick[v])
+        absorbed.add(pick[v])
     return fused, absorbed
+
+
+def _candidate(w: Wire, j: int, by_root: dict[int, Wire], uses: Counter) -> tuple[int, list[Term]] | None:
+    """(the add w's operand j, the three terms of the pair) when w may absorb it, else None."""
+    terms = terms_of(w)
+    t = terms[j]
+    if not isinstance(t.operand, Tap) or t.operand.k or uses[t.operand.root] != 1:
+        return None
+    inner = by_root.get(t.operand.root)
+    if inner is None or inner.op.kind != "add":
+        return None
+    three = terms[:j] + [Term(s.operand, s.offset + t.offset, s.sign * t.sign) for s in terms_of(inner)] \
+        + terms[j + 1:]
+    if any(s.offset < 0 for s in three) or chain_start(three) >= w.op.interval.width:
+        return None
+    return t.operand.root, three
 
 
 def chain_start(terms: list[Term]) -> int:
@@ -82,8 +105,9 @@ def chain_start(terms: list[Term]) -> int:
 
 
 def adder_module(name: str) -> str:
-    """The Verilog of ``name``: ``s = x + y + z + KIN + CIN`` modulo ``2**N`` on LUT6_2 and CARRY4 cells."""
-    return f"""module {name} #(parameter N = 1, parameter KIN = 0, parameter CIN = 0) (
+    """The Verilog of ``name``: ``s = x + y + z + KIN + CIN`` modulo ``2**N`` on LUT6_2 and CARRY4 cells, each of
+    x, y, z inverted where ``INIT`` (``lut_init``) says so."""
+    return f"""module {name} #(parameter N = 1, parameter KIN = 0, parameter CIN = 0, parameter [63:0] INIT = 64'd0) (
   input wire [N-1:0] x,
   input wire [N-1:0] y,
   input wire [N-1:0] z,
@@ -101,8 +125,8 @@ def adder_module(name: str) -> str:
   generate
     for (i = 0; i < 4*M; i = i + 1) begin : b
       if (i < N) begin : lut
-        LUT6_2 #(.INIT(64'h{LUT_INIT:016x})) u (.O6(p[i]), .O5(k[i+1]), .I0(x[i]), .I1(y[i]), .I2(z[i]),
-                                           .I3(k[i]), .I4(1'b0), .I5(1'b1));
+        LUT6_2 #(.INIT(INIT)) u (.O6(p[i]), .O5(k[i+1]), .I0(x[i]), .I1(y[i]), .I2(z[i]),
+                             .I3(k[i]), .I4(1'b0), .I5(1'b1));
       end else begin : pad
         assign p[i] = 1'b0;
         assign k[i+1] = 1'b0;

@@ -18,6 +18,7 @@ from .hdl_text import Body, Dialect, Port, Wire
 from .hdl_text import write as write_text
 from .pipeline import PipelinePlan
 from .ports import Interface, check_name
+from .ternary import lut_init
 
 
 def write(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface(),
@@ -82,9 +83,10 @@ class Verilog(Dialect):
              cin: bool) -> None:
         s = f"{target}_s"
         self.wire(body, s, width)
-        ports = ", ".join(f".{p}({'~(' + v + ')' if invert else v})" for p, (v, invert) in zip("xyz", vectors))
-        body.stmts.append(f"  {module} #(.N({width}), .KIN({int(kin)}), .CIN({int(cin)})) {target}_add "
-                          f"({ports}, .s({s}));")
+        ports = ", ".join(f".{p}({v})" for p, (v, _) in zip("xyz", vectors))
+        init = lut_init(tuple(invert for _, invert in vectors))
+        body.stmts.append(f"  {module} #(.N({width}), .KIN({int(kin)}), .CIN({int(cin)}), .INIT(64'h{init:016x})) "
+                          f"{target}_add ({ports}, .s({s}));")
 
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
         if width is None:
