@@ -45,6 +45,7 @@ def test_existing_output_directory_exits_2_naming_the_flag(saved_model, tmp_path
     (["--combinational", "--reset"], "neither reset nor clock_enable"),
     (["--latency-cutoff", "0"], "latency_cutoff must be an int >= 1"),
     (["--clock-period-ns", "0.1"], "leaves no time for logic"),
+    (["--ternary-adders", "--hdl", "vhdl"], "ternary_adders=True is written by the direct Verilog writer"),
 ])
 def test_bad_options_are_refused_before_the_model_is_read(saved_model, tmp_path, monkeypatch, capsys, flags,
                                                           message):
