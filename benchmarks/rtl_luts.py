@@ -199,12 +199,12 @@ def _yosys_fields(y: dict) -> dict:
 
 
 def table(rows: list[dict], models: list[dict]) -> str:
-    lines = ["| model | mode | tool | latency (cycles) | Yosys LUTs | SRL | CARRY | MUXF | DSP | FFs "
-             "| longest path (cells) | cost-model LUTs | convert s |", "|---" * 13 + "|"]
+    lines = ["| model | mode | tool | latency (cycles) | Yosys LUTs | of which LUT6_2 | SRL | CARRY | MUXF | DSP | FFs "
+             "| longest path (cells) | cost-model LUTs | convert s |", "|---" * 14 + "|"]
     for r in sorted(rows, key=lambda r: (r["model"], r["mode"], r["tool"])):
         lines.append(f"| {r['model']} | {r['mode']} | {r['tool']} | {r['latency_cycles']} | "
-                     f"{r.get('luts', r.get('yosys'))} | {r.get('srl', '')} | {r.get('carry', '')} | "
-                     f"{r.get('muxf', '')} | {r.get('dsps', '')} | {r.get('ffs', '')} | "
+                     f"{r.get('luts', r.get('yosys'))} | {r.get('lut6_2', 0)} | {r.get('srl', '')} | "
+                     f"{r.get('carry', '')} | {r.get('muxf', '')} | {r.get('dsps', '')} | {r.get('ffs', '')} | "
                      f"{r.get('longest_path_cells', '')} | {r['cost_model_luts']} | {r['convert_seconds']} |")
     acc = ", ".join(f"{m['name']} {'R^2' if m['name'] == 'residual' else 'test accuracy'} {m['accuracy']:.3f}"
                     for m in models)
