@@ -84,6 +84,8 @@ def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False)
             rows.append(dict(tool=tool, model=m["name"], mode=mode, latency_cycles=design.latency_cycles,
                              adders=design.report["adders"], cost_model_luts=design.report["lut_estimate"],
                              convert_seconds=round(seconds, 1), **_yosys_fields(y)))
+            if ternary:
+                rows[-1]["longest_path_o5_split"] = o5_split_path(design.verilog_path, m["name"])
             print(rows[-1], flush=True)
     return rows
 
@@ -154,6 +156,28 @@ def alkaid_rows(models: list[dict], work: Path, modes) -> list[dict]:
                                  convert_seconds=round(seconds, 1), **_yosys_fields(y)))
                 print(rows[-1], flush=True)
     return rows
+
+
+def o5_split_path(verilog: Path, top: str) -> int | None:
+    """Yosys's longest path (cells) of a ternary-adder design with each LUT6_2 written as its two halves.
+
+    ``ltp`` sees a LUT6_2 as one box, so the majority (O5) of each bit seems to depend on the bit below's
+    majority (its I3, which only O6 reads) and a false ripple runs through every three-input adder. Vivado
+    splits a LUT6_2 into a LUT6 and a LUT5 with their own inputs; this copy does the same (a LUT4 for O6,
+    a LUT3 for O5) for the path length alone: its LUT count is not the design's."""
+    import re
+
+    text = Path(verilog).read_text()
+    cell = re.search(r"LUT6_2 #\(\.INIT\(INIT\)\) u \(.*?\);", text, re.S)
+    if cell is None:
+        return None
+    halves = ("LUT4 #(.INIT(16'h6996)) u (.O(p[i]), .I0(x[i]), .I1(y[i]), .I2(z[i]), .I3(k[i]));\n"
+              "        LUT3 #(.INIT(8'hE8)) u5 (.O(k[i+1]), .I0(x[i]), .I1(y[i]), .I2(z[i]));")
+    text = text.replace(cell.group(0), halves).split("`ifdef VERILATOR")[0] + "`default_nettype wire\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        split = Path(tmp) / f"{top}.v"
+        split.write_text(text)
+        return synth([split], top).get("longest_path_cells")
 
 
 def synth(sources: list[Path], top: str) -> dict:
