@@ -6,9 +6,9 @@ numbers on one chain: per bit i a LUT6_2 (I5 tied high, so two 5-input functions
 propagate ``x_i ^ y_i ^ z_i ^ k_{i-1}``, O5 the majority ``k_i``, and the carry chain adds with
 ``DI_i = k_{i-1}``: ``x + y + z = sum(2**i * (x_i ^ y_i ^ z_i)) + 2 * sum(2**i * k_i)``.
 
-``fusions`` picks, in one walk over a planned program, each add whose operand is an add read
-nowhere else in the same stage (no register between them), and turns the pair into three signed,
-shifted terms. The emitter instantiates the primitives, so a synthesis count is the LUTs the
+``fusions`` pairs, in a planned program, adds with an operand that is an add read nowhere else in
+the same stage (no register between them; a maximum-weight matching), and turns each pair into three
+signed, shifted terms. The emitter instantiates the primitives, so a synthesis count is the LUTs the
 device takes; ``PRIMITIVE_MODELS`` are this module's own simulation models of the two primitives
 for Verilator (guarded by ``VERILATOR``: Yosys and Vivado use their own cells).
 """
