@@ -127,9 +127,11 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
     if backend == "auto":
         backend = "direct" if program.n_adders > AUTO_DIRECT_ADDERS or hdl == "vhdl" or ternary_adders \
             else "amaranth"
-    writer = vhdl_backend if hdl == "vhdl" else amaranth_backend if backend == "amaranth" else verilog_backend
-    text = verilog_backend.write(program, plan, name, interface, ternary=True) if ternary_adders \
-        else writer.write(program, plan, name, interface)
+    if ternary_adders:  # check_options allows them with the direct Verilog writer only
+        text = verilog_backend.write(program, plan, name, interface, ternary=True)
+    else:
+        writer = vhdl_backend if hdl == "vhdl" else amaranth_backend if backend == "amaranth" else verilog_backend
+        text = writer.write(program, plan, name, interface)
     if occupied:
         _remove_previous_design(out_dir)
     files = DesignFiles.for_name(name, hdl)
