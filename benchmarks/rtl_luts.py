@@ -2,7 +2,7 @@
 
     python benchmarks/rtl_luts.py --da4ml-python bench-venv-rtl/bin/python
     python benchmarks/rtl_luts.py --models tabular_mlp residual conv_net --pipelined \
-        --alkaid-python bench-venv-alkaid/bin/python --out benchmarks/rtl_luts_alkaid.json
+        --alkaid-python bench-venv-alkaid/bin/python --out benchmarks/rtl_luts_alkaid.json [--ternary]
 
 Set ADDERFLOW_YOSYS=yosys to use a native Yosys for both tools (several times faster
 than the WebAssembly one on these designs). Runs in adderflow's environment: trains the models of
@@ -17,6 +17,9 @@ same .keras files and synthesize their Verilog with the same Yosys script:
 - ``--alkaid-python`` (alkaid 0.8.2, hgq2, jax): what ``alkaid convert`` does (HGQ2's plugin through
   ``trace_model`` at the CLI default hard_dc=5, ``trace``, ``RTLModel``), ternary-adder fusion on (its
   default) and off.
+
+--ternary adds adderflow's rows with ``ternary_adders=True`` (chained adds as three-input adders on
+instantiated LUT6_2 + CARRY4 primitives; Yosys counts each LUT6_2 as one LUT, also reported alone).
 
 Writes --out (default benchmarks/rtl_luts.json) and prints a Markdown table and the ratios
 adderflow / the better setting of each peer.
@@ -59,26 +62,30 @@ def prepare(work: Path, names: list[str]) -> list[dict]:
     return models
 
 
-def adderflow_rows(models: list[dict], work: Path, modes) -> list[dict]:
+def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False) -> list[dict]:
+    """adderflow's rows; with ``ternary`` its three-input adders (``ternary_adders=True``) instead."""
     import hgq  # noqa: F401
     import keras
 
     import rtl_emit
 
     rows = []
+    tool, tag = ("adderflow (ternary adders)", "_ternary") if ternary else ("adderflow", "")
     for m in models:
         model = keras.models.load_model(m["path"], compile=False)
         for mode, target in (("combinational", dict(combinational=True)), ("pipelined", dict(latency_cutoff=5))):
             if mode not in modes:
                 continue
             start = time.perf_counter()
-            design = rtl_emit.compile_model(model, work / f"af_{m['name']}_{mode}", name=m["name"], overwrite=True,
-                                            **target)
+            design = rtl_emit.compile_model(model, work / f"af_{m['name']}_{mode}{tag}", name=m["name"],
+                                            overwrite=True, **target, **({"ternary_adders": True} if ternary else {}))
             seconds = time.perf_counter() - start
             y = rtl_emit.yosys_report(design)
-            rows.append(dict(tool="adderflow", model=m["name"], mode=mode, latency_cycles=design.latency_cycles,
+            rows.append(dict(tool=tool, model=m["name"], mode=mode, latency_cycles=design.latency_cycles,
                              adders=design.report["adders"], cost_model_luts=design.report["lut_estimate"],
                              convert_seconds=round(seconds, 1), **_yosys_fields(y)))
+            if ternary:
+                rows[-1]["longest_path_o5_split"] = o5_split_path(design.verilog_path, m["name"])
             print(rows[-1], flush=True)
     return rows
 
@@ -151,6 +158,28 @@ def alkaid_rows(models: list[dict], work: Path, modes) -> list[dict]:
     return rows
 
 
+def o5_split_path(verilog: Path, top: str) -> int | None:
+    """Yosys's longest path (cells) of a ternary-adder design with each LUT6_2 written as its two halves.
+
+    ``ltp`` sees a LUT6_2 as one box, so the majority (O5) of each bit seems to depend on the bit below's
+    majority (its I3, which only O6 reads) and a false ripple runs through every three-input adder. Vivado
+    splits a LUT6_2 into a LUT6 and a LUT5 with their own inputs; this copy does the same (a LUT4 for O6,
+    a LUT3 for O5) for the path length alone: its LUT count is not the design's."""
+    import re
+
+    text = Path(verilog).read_text()
+    cell = re.search(r"LUT6_2 #\(\.INIT\(INIT\)\) u \(.*?\);", text, re.S)
+    if cell is None:
+        return None
+    halves = ("LUT4 #(.INIT(16'h6996)) u (.O(p[i]), .I0(x[i]), .I1(y[i]), .I2(z[i]), .I3(k[i]));\n"
+              "        LUT3 #(.INIT(8'hE8)) u5 (.O(k[i+1]), .I0(x[i]), .I1(y[i]), .I2(z[i]));")
+    text = text.replace(cell.group(0), halves).split("`ifdef VERILATOR")[0] + "`default_nettype wire\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        split = Path(tmp) / f"{top}.v"
+        split.write_text(text)
+        return synth([split], top).get("longest_path_cells")
+
+
 def synth(sources: list[Path], top: str) -> dict:
     """The same Yosys script as rtl_emit.yosys, for files of another tool."""
     import re
@@ -174,7 +203,7 @@ def synth(sources: list[Path], top: str) -> dict:
                 kind, count = (mm.group(2), mm.group(1)) if mm else (nn.group(1), nn.group(2))
                 cells[kind] = cells.get(kind, 0) + int(count)
         ltp = re.search(r"length=(\d+)", (tmp / "ltp.txt").read_text())
-    return dict(status="ok", luts=sum(v for k, v in cells.items() if re.fullmatch(r"LUT\d", k)),
+    return dict(status="ok", luts=sum(v for k, v in cells.items() if re.fullmatch(r"LUT\d(_2)?", k)),
                 srl=sum(v for k, v in cells.items() if k.startswith("SRL")), inv=cells.get("INV", 0),
                 carry=sum(v for k, v in cells.items() if k.startswith("CARRY")),
                 ffs=sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]{2}", k)),
@@ -187,18 +216,19 @@ def _yosys_fields(y: dict) -> dict:
     if y.get("status") != "ok":
         return dict(yosys=y.get("status"), yosys_reason=y.get("reason", "")[:300])
     fields = {k: y[k] for k in ("luts", "srl", "inv", "carry", "ffs", "longest_path_cells")}
+    fields["lut6_2"] = y.get("cells", {}).get("LUT6_2", 0)  # three-input adder bits, each one LUT
     fields["dsps"] = y.get("dsps", y.get("dsp", 0))
     fields["muxf"] = y.get("muxf", sum(v for k, v in y.get("cells", {}).items() if k.startswith("MUXF")))
     return fields
 
 
 def table(rows: list[dict], models: list[dict]) -> str:
-    lines = ["| model | mode | tool | latency (cycles) | Yosys LUTs | SRL | CARRY | MUXF | DSP | FFs "
-             "| longest path (cells) | cost-model LUTs | convert s |", "|---" * 13 + "|"]
+    lines = ["| model | mode | tool | latency (cycles) | Yosys LUTs | of which LUT6_2 | SRL | CARRY | MUXF | DSP | FFs "
+             "| longest path (cells) | cost-model LUTs | convert s |", "|---" * 14 + "|"]
     for r in sorted(rows, key=lambda r: (r["model"], r["mode"], r["tool"])):
         lines.append(f"| {r['model']} | {r['mode']} | {r['tool']} | {r['latency_cycles']} | "
-                     f"{r.get('luts', r.get('yosys'))} | {r.get('srl', '')} | {r.get('carry', '')} | "
-                     f"{r.get('muxf', '')} | {r.get('dsps', '')} | {r.get('ffs', '')} | "
+                     f"{r.get('luts', r.get('yosys'))} | {r.get('lut6_2', 0)} | {r.get('srl', '')} | "
+                     f"{r.get('carry', '')} | {r.get('muxf', '')} | {r.get('dsps', '')} | {r.get('ffs', '')} | "
                      f"{r.get('longest_path_cells', '')} | {r['cost_model_luts']} | {r['convert_seconds']} |")
     acc = ", ".join(f"{m['name']} {'R^2' if m['name'] == 'residual' else 'test accuracy'} {m['accuracy']:.3f}"
                     for m in models)
@@ -208,15 +238,15 @@ def table(rows: list[dict], models: list[dict]) -> str:
 def ratios(rows: list[dict]) -> str:
     """adderflow's Yosys LUTs and FFs over the better (fewer LUTs) of each peer's settings, per model and mode."""
     lines = []
-    for peer in sorted({r["tool"].split(" (")[0] for r in rows if r["tool"] != "adderflow"}):
-        for af in sorted((r for r in rows if r["tool"] == "adderflow" and "luts" in r),
-                         key=lambda r: (r["model"], r["mode"])):
+    for peer in sorted({r["tool"].split(" (")[0] for r in rows if not r["tool"].startswith("adderflow")}):
+        for af in sorted((r for r in rows if r["tool"].startswith("adderflow") and "luts" in r),
+                         key=lambda r: (r["model"], r["mode"], r["tool"])):
             rivals = [r for r in rows if r["tool"].startswith(peer) and r["model"] == af["model"]
                       and r["mode"] == af["mode"] and "luts" in r]
             if rivals:
                 best = min(rivals, key=lambda r: r["luts"])
                 ffs = f", FFs {af['ffs'] / best['ffs']:.3f}" if best["ffs"] else ""
-                lines.append(f"- {af['model']}, {af['mode']}: adderflow / {best['tool']} = LUTs "
+                lines.append(f"- {af['model']}, {af['mode']}: {af['tool']} / {best['tool']} = LUTs "
                              f"{af['luts'] / best['luts']:.3f}{ffs}, cycles {af['latency_cycles']} vs "
                              f"{best['latency_cycles']}, longest path {af['longest_path_cells']} vs "
                              f"{best['longest_path_cells']} cells")
@@ -243,6 +273,8 @@ def main(argv=None) -> int:
                         help="reuse adderflow's rows from --out (rerun the peers only)")
     parser.add_argument("--reuse-peers", "--reuse-da4ml", action="store_true",
                         help="reuse the peers' rows from --out (rerun the adderflow part only)")
+    parser.add_argument("--ternary", action="store_true",
+                        help="also adderflow with ternary_adders=True (three-input adders on LUT6_2 + CARRY4)")
     parser.add_argument("--peer-part", choices=sorted(PEERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -260,11 +292,13 @@ def main(argv=None) -> int:
         (args.work / "models.json").write_text(json.dumps(models))
     old = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
     if args.reuse_adderflow:
-        rows = [r for r in old if r["tool"] == "adderflow"]
+        rows = [r for r in old if r["tool"].startswith("adderflow")]
     else:
         rows = adderflow_rows(models, args.work, modes)
+        if args.ternary:
+            rows += adderflow_rows(models, args.work, modes, ternary=True)
     if args.reuse_peers:
-        rows += [r for r in old if r["tool"] != "adderflow"]
+        rows += [r for r in old if not r["tool"].startswith("adderflow")]
     for peer, python in (("da4ml", args.da4ml_python), ("alkaid", args.alkaid_python)):
         if args.reuse_peers or not python:
             continue

@@ -45,7 +45,8 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
     check_options(Path(out_dir), name, overwrite, interface, emit_options.get("backend", "auto"),
                   multipliers=multipliers, hdl=emit_options.get("hdl", "verilog"),
-                  yosys=emit_options.get("yosys", False), **targets)
+                  yosys=emit_options.get("yosys", False), ternary_adders=emit_options.get("ternary_adders", False),
+                  **targets)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
     program = da_core.lower(network, max_depth=max_depth, multipliers=multipliers)
     return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network, reset=reset,
@@ -54,17 +55,14 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
 
 def _compile_stream(model, out_dir: Path, latency_cutoff, overwrite, name, max_depth, *, latency_cutoff_ns,
                     clock_period_ns, combinational, clock_enable, valid, multipliers, hdl: str = "verilog",
-                    backend: str = "auto", **emit_options) -> StreamDesign:
+                    backend: str = "auto", ternary_adders: bool = False, **emit_options) -> StreamDesign:
     """``compile_model(io="stream")``: lower to a ``StreamProgram`` (``da_core.lower_stream``) and emit it."""
     check_stream_options(out_dir, name, overwrite, latency_cutoff=latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
                          clock_period_ns=clock_period_ns, combinational=combinational, hdl=hdl,
-                         clock_enable=clock_enable, valid=valid, backend=backend, multipliers=multipliers)
-    try:
-        from da_core import lower_stream
-    except ImportError:
-        raise NotImplementedError("io='stream' needs da_core.lower_stream, which this installation lacks") from None
+                         clock_enable=clock_enable, valid=valid, backend=backend, multipliers=multipliers,
+                         ternary_adders=ternary_adders)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
-    stream = lower_stream(network, max_depth=max_depth, multipliers=multipliers)
+    stream = da_core.lower_stream(network, max_depth=max_depth, multipliers=multipliers)
     return emit_stream(stream, out_dir, name=name, latency_cutoff=latency_cutoff, overwrite=overwrite,
                        network=network, latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
                        **emit_options)

@@ -124,7 +124,7 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
                  combinational: bool = False, reset: bool = False, clock_enable: bool = False, valid: bool = True,
                  part: str = project.DEFAULT_PART,
                  testbench_samples: int = 256, backend: str = "auto", yosys: bool = False,
-                 hdl: str = "verilog") -> Design:
+                 hdl: str = "verilog", ternary_adders: bool = False) -> Design:
     """Write ``program`` as a pipelined Verilog module ``name`` with metadata and project files into ``out_dir``.
 
     Register placement (at most one target; see ``rtl_emit.pipeline``): ``latency_cutoff`` in adder
@@ -138,20 +138,26 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
     Amaranth's Verilog back end), "direct" (``verilog_backend``: the same module written as text,
     for large designs) or "auto" (direct above AUTO_DIRECT_ADDERS adders). ``hdl="vhdl"`` writes the same
     module as a VHDL-2008 entity (``vhdl_backend``, the direct writer's walk; simulated in GHDL; Yosys cannot
-    read it, so ``yosys=True`` is refused). Refuses a non-empty ``out_dir``
+    read it, so ``yosys=True`` is refused). ``ternary_adders``: two chained adds of one stage become one
+    three-input adder on Xilinx LUT6_2 + CARRY4 primitives (``rtl_emit.ternary``; the direct Verilog
+    writer; the file carries Verilator models of the two primitives). Refuses a non-empty ``out_dir``
     unless ``overwrite=True``, which replaces only adderflow's own files.
     """
     out_dir = Path(out_dir)
     interface = Interface(reset=reset, clock_enable=clock_enable, valid=valid)
     occupied = check_options(out_dir, name, overwrite, interface, backend, latency_cutoff=latency_cutoff,
                              latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
-                             combinational=combinational, hdl=hdl, yosys=yosys)
+                             combinational=combinational, hdl=hdl, yosys=yosys, ternary_adders=ternary_adders)
     plan = plan_pipeline(program, latency_cutoff, latency_cutoff_ns=latency_cutoff_ns,
                          clock_period_ns=clock_period_ns, combinational=combinational)
     if backend == "auto":
-        backend = "direct" if program.n_adders > AUTO_DIRECT_ADDERS or hdl == "vhdl" else "amaranth"
-    writer = vhdl_backend if hdl == "vhdl" else amaranth_backend if backend == "amaranth" else verilog_backend
-    text = writer.write(program, plan, name, interface)
+        backend = "direct" if program.n_adders > AUTO_DIRECT_ADDERS or hdl == "vhdl" or ternary_adders \
+            else "amaranth"
+    if ternary_adders:  # check_options allows them with the direct Verilog writer only
+        text = verilog_backend.write(program, plan, name, interface, ternary=True)
+    else:
+        writer = vhdl_backend if hdl == "vhdl" else amaranth_backend if backend == "amaranth" else verilog_backend
+        text = writer.write(program, plan, name, interface)
     if occupied:
         _remove_previous_design(out_dir)
     files = DesignFiles.for_name(name, hdl)
@@ -184,7 +190,7 @@ def check_options(out_dir: Path, name: str, overwrite: bool, interface: Interfac
                   latency_cutoff: int | None = None, latency_cutoff_ns: float | None = None,
                   clock_period_ns: float | None = None, combinational: bool = False,
                   multipliers: str = DEFAULT_MULTIPLIERS, overwrite_hint: str = "pass overwrite=True",
-                  hdl: str = "verilog", yosys: bool = False) -> bool:
+                  hdl: str = "verilog", yosys: bool = False, ternary_adders: bool = False) -> bool:
     """Refuse bad options before any slow work; returns whether ``out_dir`` holds files.
 
     ``overwrite_hint`` says how the caller's user asks to overwrite (the CLI: "pass --overwrite").
@@ -204,6 +210,9 @@ def check_options(out_dir: Path, name: str, overwrite: bool, interface: Interfac
                              "(backend='auto' or 'direct')")
         if yosys:
             raise ValueError(VHDL_NO_YOSYS)
+    if ternary_adders and (hdl != "verilog" or backend == "amaranth"):
+        raise ValueError("ternary_adders=True is written by the direct Verilog writer: hdl='verilog' with "
+                         "backend='auto' or 'direct'")
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} exists and is not a directory")
     occupied = out_dir.exists() and any(out_dir.iterdir())

@@ -24,6 +24,7 @@ from . import ports as P
 from .netlist import Operand, output_taps, wires
 from .pipeline import PipelinePlan
 from .ports import Interface, bus_width
+from .ternary import PRIMITIVE_MODELS, Term, adder_module, chain_start, fusions
 
 Wire = tuple[str, int, bool]  # a wire's name, width and signedness
 
@@ -38,6 +39,7 @@ class Body:
     functions: list[str] = field(default_factory=list)  # the ROMs, one function per distinct image
     roms: dict[tuple, str] = field(default_factory=dict)  # (address bits, width, image) -> its function
     valid_regs: list[tuple[str, str]] = field(default_factory=list)  # the valid chain (cleared by reset)
+    modules: list[str] = field(default_factory=list)  # helper modules written after the design's own
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,16 @@ class Dialect(ABC):
     def module(self, name: str, ports: list[Port], body: Body, interface: Interface, latency_cycles: int) -> str:
         """The whole text: header, ports, declarations, statements and the clocked process."""
 
+    def add3(self, body: Body, module: str, target: str, width: int, vectors: list[tuple[str, bool]], kin: bool,
+             cin: bool) -> None:
+        """``target`` = the sum of three ``width``-bit vectors (each inverted where flagged) + kin + cin, by an
+        instance of ``module`` (``ternary.adder_module``). Only the Verilog writer has them."""
+        raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
+
+    def join(self, high: str, low: str) -> str:
+        """Two bit vectors side by side, ``high`` above ``low``."""
+        raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
+
     def ext(self, x: Wire | int, width: int, shift: int = 0) -> str:
         """``x * 2**shift`` modulo ``2**width``."""
         if isinstance(x, int):
@@ -127,8 +139,10 @@ class Dialect(ABC):
         return self.shifted(core, shift) if shift else core
 
 
-def write(program: Program, plan: PipelinePlan, name: str, interface: Interface, dialect: Dialect) -> str:
-    """The text of one module called ``name`` in ``dialect``."""
+def write(program: Program, plan: PipelinePlan, name: str, interface: Interface, dialect: Dialect,
+          ternary: bool = False) -> str:
+    """The text of one module called ``name`` in ``dialect``; ``ternary``: chained adds of one stage as
+    three-input adders on device primitives (``ternary``, Verilog only)."""
     interface.check(plan.combinational)
     d, ops, body = dialect, program.ops, Body()
     ins, outs = program.input_intervals, program.output_intervals
@@ -139,10 +153,17 @@ def write(program: Program, plan: PipelinePlan, name: str, interface: Interface,
         iv = ops[x.root].interval
         return x.name, iv.width, iv.signed
 
-    for wire in wires(program, plan):
+    walk = list(wires(program, plan))
+    fused, absorbed = fusions(walk, program, plan) if ternary else ({}, set())
+    for wire in walk:
         target, w = wire.chain[0].name, wire.op.interval.width
+        if wire.chain[0].root in absorbed:
+            continue
         if wire.input_lsb is not None:
             d.wire(body, target, w, d.input_bits(wire.input_lsb + w - 1, wire.input_lsb))
+        elif wire.chain[0].root in fused:
+            d.wire(body, target, w)
+            _add3(d, body, target, w, fused[wire.chain[0].root], operand, f"{name}_add3")
         else:
             d.wire(body, target, w)
             _op(d, body, target, wire.op, [operand(a) for a in wire.args], wire.arg_intervals)
@@ -157,6 +178,8 @@ def write(program: Program, plan: PipelinePlan, name: str, interface: Interface,
             d.register(body, f"valid_d{k}", None, valid)
             valid = f"valid_d{k}"
     d.drive_outputs(body, pieces, valid)
+    if fused:
+        body.modules += [adder_module(f"{name}_add3"), PRIMITIVE_MODELS]
     widths = {P.INPUT: bus_width(ins), P.OUTPUT: bus_width(outs)}
     ports = [Port(p, "out" if p in (P.OUTPUT, P.OUTPUT_VALID) else "in", widths.get(p))
              for p in interface.ports(plan.combinational) if widths.get(p, 1)]
@@ -198,6 +221,37 @@ def _op(d: Dialect, body: Body, target: str, op: Op, args: list, arg_ivs) -> Non
                 d.product(body, target, w, args[0], args[1])
         case _:
             raise ValueError(f"op kind {op.kind!r} has no text HDL mapping; use backend='amaranth'")
+
+
+def _add3(d: Dialect, body: Body, target: str, w: int, terms: list[Term], operand, module: str) -> None:
+    """A fused pair of adds: the low bits one term's (``ternary.chain_start``), the rest one three-input adder."""
+    start = chain_start(terms)
+    n = w - start
+    vectors = []
+    for j, t in enumerate(terms):
+        x = operand(t.operand)
+        if t.offset < start:  # the lowest term: its bits from ``start - offset`` up enter the chain
+            x = _drop_low(d, body, f"{target}_x{j}", x, start - t.offset)
+        vectors.append((d.ext(x, n, max(t.offset - start, 0)), t.sign < 0))
+    negatives = sum(t.sign < 0 for t in terms)  # -x = ~x + 1: the ones come in as kin and cin
+    lowest = min(terms, key=lambda t: t.offset)
+    low = d.ext(operand(lowest.operand), start, lowest.offset) if start else None
+    d.add3(body, module, target, n, vectors, negatives >= 1, negatives >= 2)
+    d.assign(body, target, f"{target}_s" if low is None else d.join(f"{target}_s", low))
+
+
+def _drop_low(d: Dialect, body: Body, name: str, x: Wire | int, drop: int) -> Wire | int:
+    """``x`` shifted right by ``drop`` bits (floor), as a wire or a constant."""
+    if isinstance(x, int):
+        return x >> drop
+    src, wx, signed = x
+    if drop >= wx:
+        if not signed:
+            return 0
+        d.wire(body, name, 1, d.slice(src, wx - 1, wx - 1))
+        return name, 1, True
+    d.wire(body, name, wx - drop, d.slice(src, wx - 1, drop))
+    return name, wx - drop, signed
 
 
 def _table(d: Dialect, body: Body, target: str, op: Op, x: Wire | int, iv) -> None:

@@ -76,8 +76,12 @@ def emit_stream(stream: StreamProgram, out_dir: str | Path, name: str = DEFAULT_
 def check_stream_options(out_dir: Path, name: str, overwrite: bool, *, latency_cutoff: int | None = None,
                          latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
                          combinational: bool = False, hdl: str = "verilog", clock_enable: bool = False,
-                         valid: bool = True, backend: str = "auto", **options) -> bool:
+                         valid: bool = True, backend: str = "auto", ternary_adders: bool = False,
+                         **options) -> bool:
     """Refuse what a stream design cannot be, then check the rest as ``check_options`` does."""
+    if ternary_adders:
+        raise ValueError("io='stream' writes its kernels with two-input adders only: drop ternary_adders "
+                         "(three-input adders are written for io='parallel')")
     if clock_enable or not valid:
         raise ValueError("io='stream' has fixed control ports (clk, rst, inp_valid/inp_ready, out_valid/out_ready): "
                          "it stalls through out_ready instead of a clock enable; drop clock_enable / valid=False")

@@ -18,12 +18,15 @@ from .hdl_text import Body, Dialect, Port, Wire
 from .hdl_text import write as write_text
 from .pipeline import PipelinePlan
 from .ports import Interface, check_name
+from .ternary import lut_init
 
 
-def write(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface()) -> str:
-    """The Verilog text of one module called ``name``, written directly (fast on large programs)."""
+def write(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface(),
+          ternary: bool = False) -> str:
+    """The Verilog text of one module called ``name``, written directly (fast on large programs);
+    ``ternary``: chained adds as three-input adders on LUT6_2 + CARRY4 (``rtl_emit.ternary``)."""
     check_name(name)
-    return write_text(program, plan, name, interface, Verilog())
+    return write_text(program, plan, name, interface, Verilog(), ternary)
 
 
 class Verilog(Dialect):
@@ -73,6 +76,18 @@ class Verilog(Dialect):
         lines += [f"      {address_bits}'d{a}: {name} = {self.const(c, width)};" for a, c in enumerate(image) if c]
         return lines + [f"      default: {name} = {self.const(0, width)};", "    endcase", "  endfunction"]
 
+    def join(self, high: str, low: str) -> str:
+        return f"{{{high}, {low}}}"
+
+    def add3(self, body: Body, module: str, target: str, width: int, vectors: list[tuple[str, bool]], kin: bool,
+             cin: bool) -> None:
+        s = f"{target}_s"
+        self.wire(body, s, width)
+        ports = ", ".join(f".{p}({v})" for p, (v, _) in zip("xyz", vectors))
+        init = lut_init(tuple(invert for _, invert in vectors))
+        body.stmts.append(f"  {module} #(.N({width}), .KIN({int(kin)}), .CIN({int(cin)}), .INIT(64'h{init:016x})) "
+                          f"{target}_add ({ports}, .s({s}));")
+
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
         if width is None:
             body.decls.append(f"  reg {name} = 1'b0;")
@@ -98,7 +113,7 @@ class Verilog(Dialect):
                    "every clock."),
                   "`default_nettype none", f"module {name} (", ",\n".join(port_lines), ");"]
         return "\n".join(header + body.functions + body.decls + body.stmts + _always(body, interface)
-                         + ["endmodule", "`default_nettype wire", ""])
+                         + ["endmodule"] + body.modules + ["`default_nettype wire", ""])
 
 
 def _always(body: Body, interface: Interface) -> list[str]:

@@ -77,7 +77,7 @@ def synth_report(verilog: str | Path, top: str, family: str = "xcup", timeout: f
             return dict(status="failed", reason=(result.stdout + result.stderr)[-2000:])
         cells = _cells((tmp / "stat.txt").read_text())
         ltp = re.search(r"length=(\d+)", (tmp / "ltp.txt").read_text())
-    luts = {k: v for k, v in cells.items() if re.fullmatch(r"LUT\d", k)}
+    luts = {k: v for k, v in cells.items() if re.fullmatch(r"LUT\d(_2)?", k)}  # a LUT6_2 is one LUT
     return dict(status="ok", tool=_tool_name(command),
                 script=script.replace("design.v", Path(verilog).name), family=family,
                 luts=sum(luts.values()), luts_by_size=luts,

@@ -47,6 +47,8 @@ def test_existing_output_directory_exits_2_naming_the_flag(saved_model, tmp_path
     (["--clock-period-ns", "0.1"], "leaves no time for logic"),
     (["--io", "stream", "--hdl", "vhdl"], "io='stream' writes Verilog only"),
     (["--io", "stream", "--clock-enable"], "stalls through out_ready"),
+    (["--ternary-adders", "--hdl", "vhdl"], "ternary_adders=True is written by the direct Verilog writer"),
+    (["--io", "stream", "--ternary-adders"], "two-input adders only"),
 ])
 def test_bad_options_are_refused_before_the_model_is_read(saved_model, tmp_path, monkeypatch, capsys, flags,
                                                           message):

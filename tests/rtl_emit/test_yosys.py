@@ -47,3 +47,15 @@ def test_a_multiplier_is_one_dsp48e2_and_its_expansion_none(tmp_path):
         counts[name] = (design.report["dsps"], report["dsps"], report["luts"] > 0)
         assert ("Yosys: DSP48E2s | " + str(report["dsps"])) in design.path("markdown").read_text()
     assert counts == {"dsp": (1, 1, False), "lut": (0, 0, True)}
+
+
+def test_three_input_adders_take_fewer_luts_and_no_inverters(tmp_path):
+    """Two chained adds (one a subtraction) as one LUT6_2 chain: fewer LUTs, the inversion inside its INIT."""
+    b = ProgramBuilder()
+    x = [b.input(Interval(-2048, 2047, 0)) for _ in range(3)]
+    program = b.build([b.sub(b.add(x[0], x[1], 1), x[2], 2)])
+    plain = emit_program(program, tmp_path / "plain", name="two", combinational=True, yosys=True).report["yosys"]
+    fused = emit_program(program, tmp_path / "fused", name="two", combinational=True, yosys=True,
+                         ternary_adders=True).report["yosys"]
+    assert fused["luts_by_size"].get("LUT6_2", 0) > 0 and fused["cells"].get("INV", 0) == 0
+    assert fused["luts"] < plain["luts"]

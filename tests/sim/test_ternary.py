@@ -1,0 +1,91 @@
+"""Three-input adders (``ternary_adders=True``): chained adds on LUT6_2 + CARRY4 cells equal Program.run under
+Verilator (with the file's own models of the two primitives), combinational and pipelined."""
+
+import random
+
+import pytest
+from random_programs import random_codes, random_program
+
+from da_core.builder import ProgramBuilder
+from da_core.interval import Interval
+from rtl_emit import emit_program
+from rtl_emit.netlist import wires
+from rtl_emit.pipeline import plan_pipeline
+from rtl_emit.ternary import chain_start, fusions
+from sim import verify_codes
+
+INPUTS = (Interval(-128, 127, 0), Interval(0, 15, -2), Interval(0, 1, 0), Interval(-4, 3, 1), Interval(0, 255, -3),
+          Interval(-1, 0, 0), Interval(-512, 511, -4))
+
+
+def sums(seed: int, n: int = 40):
+    """Sums of three and four terms (inputs, constants, earlier sums), each add with a random shift and sign."""
+    rng = random.Random(seed)
+    b = ProgramBuilder()
+    pool = [b.input(iv) for iv in INPUTS]
+    outputs = []
+
+    def term():
+        if rng.random() < 0.15:
+            return b.const(rng.choice((-5, 3, 0.75, -0.25, 17)))
+        return rng.choice(pool[:len(INPUTS)] + outputs[-3:])
+
+    def add(a, c):
+        return b.add(a, c, rng.randint(-3, 3), rng.choice((1, -1)))
+
+    for _ in range(n):
+        x, y, z = term(), term(), term()
+        match rng.randrange(3):
+            case 0:
+                s = add(add(x, y), z)
+            case 1:
+                s = add(x, add(y, z))
+            case _:
+                s = add(add(x, y), add(z, term()))
+        if b.interval(s).width > 24:
+            s = b.quant(s, 1, 12, 4, "TRN", "WRAP")
+        outputs.append(s)
+    return b.build(outputs)
+
+
+@pytest.fixture(scope="module")
+def program():
+    return sums(seed=3)
+
+
+def test_the_sums_cover_every_fusion_case(program):
+    plan = plan_pipeline(program, None, combinational=True)
+    walk = list(wires(program, plan))
+    fused, absorbed = fusions(walk, program, plan)
+    assert len(fused) == len(absorbed) >= len(program.outputs) // 2
+    negatives = {sum(t.sign < 0 for t in terms) for terms in fused.values()}
+    assert negatives == {0, 1, 2}
+    assert any(isinstance(t.operand, int) for terms in fused.values() for t in terms)  # a constant term
+    lowest = [sorted(terms, key=lambda t: t.offset)[:2] for terms in fused.values()]
+    starts = [chain_start(terms) for terms in fused.values()]
+    assert any(start > 0 for start in starts)  # low bits copied from one term, its rest in the chain
+    # the lowest term subtracted, alone in its low bits: no copy, the chain starts at bit 0
+    assert any(a.offset < b.offset and a.sign < 0 and start == 0 for (a, b), start in zip(lowest, starts))
+
+
+@pytest.mark.parametrize("target", [dict(combinational=True), dict(latency_cutoff=2)])
+def test_three_input_adders_equal_the_program(program, target, tmp_path):
+    design = emit_program(program, tmp_path, name="tern", ternary_adders=True, testbench_samples=16, **target)
+    text = design.verilog_path.read_text()
+    assert design.report["backend"] == "direct" and text.count("tern_add3 #(") >= len(program.outputs) // 2
+    assert "LUT6_2 #(" in text and "CARRY4 u" in text
+    verify_codes(design, random_codes(program, 3000, seed=5))
+
+
+def test_three_input_adders_among_every_op_kind(tmp_path):
+    program = random_program(seed=11, n_random_ops=80)
+    design = emit_program(program, tmp_path, name="tern_mix", ternary_adders=True, latency_cutoff=3,
+                          testbench_samples=16)
+    assert "tern_mix_add3 #(" in design.verilog_path.read_text()
+    verify_codes(design, random_codes(program, 3000, seed=6))
+
+
+def test_three_input_adders_are_verilog_from_the_direct_writer(program, tmp_path):
+    for options in (dict(hdl="vhdl"), dict(backend="amaranth")):
+        with pytest.raises(ValueError, match="ternary_adders"):
+            emit_program(program, tmp_path / "x", ternary_adders=True, **options)
