@@ -65,7 +65,8 @@ class Stage:
     ``in_intervals``: the features of one entering position; ``program``: the kernel (map, window, dense,
     scan); ``window``, ``stride`` and ``padding`` (``(before, after)`` zero positions, each less than the window;
     ``()``: none) per grid axis (window stages); ``reduction``: "add" or "max" (reduce stages); ``state``: the
-    formats of the state (scan stages: the kernel's outputs, which must lie in them at the same exponents); ``layers``: the network nodes this stage computes, for reports.
+    formats of the state (scan stages: the kernel's outputs, which must lie in them at the same exponents);
+    ``layers``: the network nodes this stage computes, for reports.
     """
 
     kind: str
