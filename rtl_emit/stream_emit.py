@@ -9,8 +9,9 @@ Flow control is one global stall: every register of the design (kernel pipelines
 counters, accumulators) advances on a clock edge only while ``en = !(out_valid && !out_ready)``,
 and ``inp_ready = en``. A window stage with zero padding after its grid (``stream_glue``) takes extra
 cycles for those positions (``s{i}_hold``); meanwhile every stage before it is stalled as well
-(``en_s{j}``, and ``inp_ready`` low), so nothing upstream moves or is lost. So a beat moves on ``inp`` when ``inp_valid && inp_ready`` and on ``out``
-when ``out_valid && out_ready``, and while the output waits, nothing inside moves. The stall is a
+(``en_s{j}``, and ``inp_ready`` low), so nothing upstream moves or is lost. So a beat moves on
+``inp`` when ``inp_valid && inp_ready`` and on ``out`` when ``out_valid && out_ready``, and while the
+output waits, nothing inside moves. The stall is a
 combinational path from ``out_ready`` (and from ``out_valid``) to ``inp_ready``; when the last
 stage is a ``collect``, ``out_valid`` itself follows ``inp_valid`` combinationally (the collected
 vector leaves with its last position).

@@ -26,8 +26,8 @@ _TEMPLATES = Path(__file__).parent / "_templates"
 LATENCY_CONVENTION = ("the sample whose last input beat moves at rising edge t has its last output beat on out after "
                       "edge t + latency_cycles - 1, moving at edge t + latency_cycles when out_ready is high (without "
                       "stalls; latency 0: with the input beat). Fewer cycles where a window's last position is not "
-                      "the grid's last (the last window then closes earlier); an estimate with zero padding (a padded window's extra "
-                       "cycles after the grid are counted once per stage)")
+                      "the grid's last (the last window then closes earlier); an estimate with zero padding (a padded "
+                      "window's extra cycles after the grid are counted once per stage)")
 FLOW_CONTROL = ("one global stall: every register advances only on edges where en = !(out_valid && !out_ready); "
                 "inp_ready = en, a combinational path from out_ready and out_valid. A beat moves when valid && ready; "
                 "gaps in inp_valid are allowed anywhere; rst (synchronous) drops a partial sample")
