@@ -9,7 +9,12 @@ counters and valid bits, so a partial sample is dropped and the next one starts 
 - window: a line buffer (a shift register of the last ``age(first window position)`` positions;
   each window position is a fixed tap) and one counter per grid axis of the entering position;
   a window leaves with its last position (row >= kh - 1, col >= kw - 1, on the stride grid per axis,
-  kept by a phase counter). Latency: the kernel's.
+  kept by a phase counter). Latency: the kernel's. Zero padding (Keras 'same'): a tap in the padding
+  before the grid is forced to 0 by a comparison of the counters; the padding after the grid is run
+  through the line buffer as inserted zero positions (``s{i}_hold``: one cycle each, prod(grid + after)
+  - prod(grid) per sample, while every stage upstream and ``inp_ready`` wait), so each window still
+  leaves with its last position of the grid extended by the padding after it. Latency: the kernel's
+  plus the cycles from the last real position to the last inserted one.
 - reduce: an accumulator loaded with a sample's first position, emitted after its last. Latency 1.
 - collect: a shift register of all but the last position; the vector leaves with the last one. Latency 0.
 - scan: the state register, updated each step by the combinational cell from 0 at a sample's first
