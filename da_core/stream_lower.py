@@ -5,9 +5,10 @@ walked in order and grouped into stages:
 
 - a convolution (a ``Linear`` whose patches are one window translated over the grid, taps outside it -1:
   zero padding, as Keras' padding="same") or a ``Pool`` over windows (valid padding only: a pool ignores
-  padded positions rather than reading zeros) starts a ``window`` stage; position-wise nodes (a ``Linear``/``Dense`` on one position's features,
-  ``Quantize``, ``Table``, ``Clip`` with the same formats at every position, ``Relu``, ``LeakyRelu``,
-  ``Merge`` of tensors of the stage) join the current stage's kernel (or open a ``map`` stage);
+  padded positions rather than reading zeros) starts a ``window`` stage; position-wise nodes (a
+  ``Linear``/``Dense`` on one position's features, ``Quantize``, ``Table``, ``Clip`` with the same formats
+  at every position, ``Relu``, ``LeakyRelu``, ``Merge`` of tensors of the stage) join the current stage's
+  kernel (or open a ``map`` stage);
 - a sum over all positions (QSum, global average pooling) is a ``reduce`` "add" stage, its scale the first
   op of the next kernel; global max pooling is a ``reduce`` "max";
 - a flatten (``Reshape`` or ``Gather``) is a ``collect`` stage;

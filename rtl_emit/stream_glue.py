@@ -112,6 +112,12 @@ def padding_cycles(stage: Stage) -> int:
     return prod(g + a for g, (_, a) in zip(stage.grid, stage.padding)) - stage.n_positions if holds(stage) else 0
 
 
+def padding_tail(stage: Stage) -> int:
+    """Cycles from a padded window stage's last position of the grid to the last inserted zero position."""
+    inner = [g + a for g, (_, a) in zip(stage.grid, stage.padding)]
+    return sum(a * prod(inner[k + 1:]) for k, (_, a) in enumerate(stage.padding)) if holds(stage) else 0
+
+
 def _window(stage: Stage, plan: PipelinePlan, i: int, module: str, data: str, valid: str, en: str = EN) -> Block:
     """The line buffer runs over the grid extended by the padding after it (``s{i}_hold``: an inserted zero
     position; the stream emitter stalls everything upstream meanwhile); taps in the padding before the grid
@@ -177,9 +183,9 @@ def _window(stage: Stage, plan: PipelinePlan, i: int, module: str, data: str, va
     lines.append(f"  assign s{i}_win = {{{', '.join(reversed(taps))}}};" if pw else f"  assign s{i}_win = 1'b0;")
     out_w = bus_width(stage.out_intervals)
     lines += _kernel(plan, module, i, f"s{i}_win", f"s{i}_issue", win_w, out_w, f"s{i}_out", en)
-    tail = sum(after * r for (_, after), r in zip(padding, rowlen))  # cycles from the last real position
     return Block(lines, f"s{i}_out", f"s{i}_valid",
-                 Glue(plan.latency_cycles + tail, ff, luts, dict(line_buffer=depth * pw, counters=ff - depth * pw)))
+                 Glue(plan.latency_cycles + padding_tail(stage), ff, luts,
+                      dict(line_buffer=depth * pw, counters=ff - depth * pw)))
 
 
 def _extend(expr: str, w: int, signed: bool, to: int) -> str:

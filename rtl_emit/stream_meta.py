@@ -20,14 +20,14 @@ from .metadata import FORMAT, DesignFiles
 from .pipeline import PipelinePlan
 from .project import yosys_rows
 from .ports import bus_elements, bus_offsets, bus_width
-from .stream_glue import Glue, padding_cycles
+from .stream_glue import Glue, holds, padding_cycles, padding_tail
 
 _TEMPLATES = Path(__file__).parent / "_templates"
 LATENCY_CONVENTION = ("the sample whose last input beat moves at rising edge t has its last output beat on out after "
                       "edge t + latency_cycles - 1, moving at edge t + latency_cycles when out_ready is high (without "
                       "stalls; latency 0: with the input beat). Fewer cycles where a window's last position is not "
-                      "the grid's last (the last window then closes earlier); an estimate with zero padding (a padded "
-                      "window's extra cycles after the grid are counted once per stage)")
+                      "the grid's last (the last window then closes earlier) or where zero-padded window stages other "
+                      "than the first stage insert cycles (the latency is then an upper bound)")
 FLOW_CONTROL = ("one global stall: every register advances only on edges where en = !(out_valid && !out_ready); "
                 "inp_ready = en, a combinational path from out_ready and out_valid. A beat moves when valid && ready; "
                 "gaps in inp_valid are allowed anywhere; rst (synchronous) drops a partial sample")
@@ -52,6 +52,9 @@ def describe_stream(stream: StreamProgram, plans: list[PipelinePlan | None], glu
             estimated_delay_ns=None if plan is None else plan.estimated_delay_ns))
     kernels = [s.program for s in stream.stages if s.program is not None]
     latency = sum(g.latency_cycles for g in glue)
+    padded = [i for i, st in enumerate(stream.stages) if holds(st)]
+    if padded not in ([], [0]):  # a later padded stage's inserted cycles may fall into a sample's flush: a bound
+        latency += sum(padding_cycles(st) - padding_tail(st) for st in stream.stages)
     beats, out_beats = stream.stages[0].n_positions, prod(stream.out_grid)
     ii = beats + sum(padding_cycles(st) for st in stream.stages)  # a padded window's extra cycles stall the input
     delay = max((p.estimated_delay_ns for p in plans if p is not None), default=0.0)
@@ -87,8 +90,8 @@ def describe_stream(stream: StreamProgram, plans: list[PipelinePlan | None], glu
     clock = dict(port="clk", edge="rising", reset="rst", reset_kind="synchronous, active high, clears counters and "
                  "valid bits", clock_enable=None, initiation_interval=ii, period_ns=period,
                  latency_convention=LATENCY_CONVENTION)
-    exact = all((g - w) % s == 0 and not st.is_padded for st in stream.stages if st.kind == "window"
-                for g, w, s in zip(st.grid, st.window, st.stride))
+    exact = padded in ([], [0]) and all((g - w) % s == 0 for st in stream.stages if st.kind == "window"
+                                        for g, w, s in zip(st.padded_grid, st.window, st.stride))
     section = dict(grid=list(stream.grid), out_grid=list(stream.out_grid), beats_per_sample=beats,
                    out_beats_per_sample=out_beats, initiation_interval_cycles=ii, latency_cycles=latency,
                    latency_exact=exact, latency_convention=LATENCY_CONVENTION, flow_control=FLOW_CONTROL,

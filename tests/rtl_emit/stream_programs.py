@@ -58,6 +58,14 @@ def padded_conv_net(rng) -> StreamProgram:
     return StreamProgram((c1, c2, c3, collect))
 
 
+def padded_1d(rng) -> StreamProgram:
+    """A first-stage 1-D window of 4, zero padding (1, 2) ('same' for an even kernel), then a max over positions."""
+    feats = (Interval(-3, 3, -1), Interval(0, 7, 0))
+    win = Stage(WINDOW, (9,), feats, kernel(list(feats) * 4, rng.integers(-2, 3, (8, 2))), window=(4,), stride=(1,),
+                padding=((1, 2),), layers=("same4",))
+    return StreamProgram((win, Stage(REDUCE, win.out_grid, win.out_intervals, reduction="max", layers=("gmax",))))
+
+
 def particles(rng, reduction: str = "add", n: int = 10) -> StreamProgram:
     """A per-particle dense layer (map) and a sum or max over the particles, then a dense head."""
     feats = (Interval(0, 15, -2), Interval(-4, 3, 0))

@@ -23,7 +23,7 @@ N_SAMPLES = 1000
 def _programs():
     rng = np.random.default_rng(11)
     return dict(conv=sp.conv_net(rng), particles=sp.particles(rng), one_d=sp.one_d(rng), rnn=sp.recurrent(),
-                padded=sp.padded_conv_net(rng))
+                padded=sp.padded_conv_net(rng), padded_1d=sp.padded_1d(rng))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def models(designs):
     return {name: CompiledModel(d) for name, d in designs.items()}
 
 
-@pytest.mark.parametrize("name", ["conv", "particles", "one_d", "rnn", "padded"])
+@pytest.mark.parametrize("name", ["conv", "particles", "one_d", "rnn", "padded", "padded_1d"])
 def test_rtl_equals_the_stream_program_beat_by_beat(designs, models, name):
     design, model = designs[name], models[name]
     codes = sp.random_codes(design.program, N_SAMPLES, np.random.default_rng(1))
@@ -48,6 +48,7 @@ def test_rtl_equals_the_stream_program_beat_by_beat(designs, models, name):
     assert model.last_cycles <= N_SAMPLES * s["initiation_interval_cycles"] + design.latency_cycles + 2  # the II
     if s["latency_exact"]:
         assert model.last_latency_cycles == design.latency_cycles
+    assert model.last_latency_cycles <= design.latency_cycles
     # the same samples with random gaps in inp_valid and out_ready low: the handshake loses and repeats nothing
     np.testing.assert_array_equal(model.stream_beats(codes, gap=0.3, stall=0.4, seed=5), expected)
 
@@ -147,3 +148,5 @@ def test_padded_windows_take_their_padding_cycles(designs, models):
     codes = sp.random_codes(design.program, N_SAMPLES, np.random.default_rng(4))
     np.testing.assert_array_equal(model(codes), design.program.run(codes))
     assert model.last_cycles >= (N_SAMPLES - 1) * s["initiation_interval_cycles"] + s["beats_per_sample"]
+    one_d = designs["padded_1d"].metadata["stream"]  # one padded stage, first: its latency is exact
+    assert one_d["latency_exact"] and one_d["initiation_interval_cycles"] == one_d["beats_per_sample"] + 2
