@@ -174,4 +174,4 @@ def save_beats(path: Path, meta: dict, stream: StreamProgram, codes: np.ndarray,
              out=bus.pack(expected.reshape(-1, len(outs)), bus_elements(outs), bus_width(outs)),
              out_lsb=np.array(bus_offsets(outs), np.int64), out_width=np.array([iv.width for iv in outs], np.int64),
              n_samples=n, beats=s["beats_per_sample"], out_beats=s["out_beats_per_sample"],
-             latency=meta["latency_cycles"], latency_exact=s["latency_exact"])
+             latency=meta["latency_cycles"], latency_exact=s["latency_exact"], ii=s["initiation_interval_cycles"])
