@@ -7,8 +7,10 @@ particles or time steps), each carrying the same features, and passes through a 
 
 - ``map``: the kernel on each position alone (per-particle dense layers, elementwise activations);
 - ``window``: the kernel on each window of ``window`` positions taken every ``stride`` positions along each
-  grid axis (valid padding): convolutions and pooling, through line buffers in hardware. The kernel's
-  inputs are the window's positions in C order, each position's features in turn;
+  grid axis: convolutions and pooling, through line buffers in hardware. The kernel's inputs are the
+  window's positions in C order, each position's features in turn. ``padding`` (per axis, positions of
+  zeros before and after the grid; none: valid padding) makes the windows run over the zero-padded grid
+  (Keras padding="same"): a window's taps in the padding read code 0;
 - ``reduce``: ``add`` or ``max`` over all positions, one vector per sample (QSum, global pooling): an
   accumulator. The sum is exact: its codes grow by the bits the position count needs;
 - ``collect``: all positions side by side, one vector per sample (a flatten before a dense head): a buffer;
@@ -37,15 +39,34 @@ KERNEL_KINDS = (MAP, WINDOW, DENSE, SCAN)
 REDUCTIONS = ("add", "max")
 
 
+def holding_zero(iv: Interval) -> Interval:
+    """``iv`` widened to hold the code 0 (itself when it does)."""
+    return Interval(min(iv.lo, 0), max(iv.hi, 0), iv.exp)
+
+
+def window_rows(grid, window, stride, padding=()) -> np.ndarray:
+    """(P_out, window size): per output position (C order) of windows over the padded grid, the grid positions
+    of its taps (C order); -1 for a tap in the padding."""
+    padding = padding or ((0, 0),) * len(grid)
+    out_grid = [(g + sum(p) - w) // s + 1 for g, p, w, s in zip(grid, padding, window, stride)]
+    before = np.array([p[0] for p in padding])[:, None, None]
+    starts = np.indices(out_grid).reshape(len(grid), -1) * np.array(stride)[:, None]
+    offsets = np.indices(window).reshape(len(grid), -1)
+    rows = starts[:, :, None] + offsets[:, None, :] - before  # (axes, P_out, window size)
+    inside = np.all((rows >= 0) & (rows < np.array(grid)[:, None, None]), axis=0)
+    return np.where(inside, np.ravel_multi_index(tuple(np.maximum(rows, 0)), grid, mode="clip"), -1)
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage: what enters per position (``grid``, ``in_intervals``) and how it becomes what leaves.
 
     ``grid``: the positions per sample entering the stage, row-major (``()`` for one vector per sample);
     ``in_intervals``: the features of one entering position; ``program``: the kernel (map, window, dense,
-    scan); ``window`` and ``stride``: per grid axis (window stages); ``reduction``: "add" or "max" (reduce
-    stages); ``state``: the formats of the state (scan stages: the kernel's outputs, which must lie in them
-    at the same exponents); ``layers``: the network nodes this stage computes, for reports.
+    scan); ``window``, ``stride`` and ``padding`` (``(before, after)`` zero positions, each less than the window;
+    ``()``: none) per grid axis (window stages); ``reduction``: "add" or "max" (reduce stages); ``state``: the
+    formats of the state (scan stages: the kernel's outputs, which must lie in them at the same exponents);
+    ``layers``: the network nodes this stage computes, for reports.
     """
 
     kind: str
@@ -57,6 +78,7 @@ class Stage:
     reduction: str = ""
     state: tuple[Interval, ...] = ()
     layers: tuple[str, ...] = ()
+    padding: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -67,10 +89,15 @@ class Stage:
             raise ValueError("a dense stage takes one vector per sample (grid ())")
         if self.kind in (REDUCE, COLLECT, SCAN) and not self.grid:
             raise ValueError(f"a {self.kind} stage needs positions to reduce or collect")
+        if self.padding and not (self.kind == WINDOW and len(self.padding) == len(self.grid) and all(
+                len(p) == 2 and 0 <= min(p) and max(p) < w for p, w in zip(self.padding, self.window))):
+            raise ValueError(f"padding {self.padding} is not (before, after) zeros per grid axis, each less than the "
+                             f"window {self.window}, of a window stage")
         if self.kind == WINDOW and not (len(self.window) == len(self.stride) == len(self.grid)
-                                        and all(0 < w <= g for w, g in zip(self.window, self.grid))
+                                        and all(0 < w <= g for w, g in zip(self.window, self.padded_grid))
                                         and all(s > 0 for s in self.stride)):
-            raise ValueError(f"window {self.window} / stride {self.stride} do not fit the grid {self.grid}")
+            raise ValueError(f"window {self.window} / stride {self.stride} do not fit the grid {self.grid}"
+                             + (f" padded by {self.padding}" if self.padding else ""))
         if self.kind == REDUCE and self.reduction not in REDUCTIONS:
             raise ValueError(f"reduction {self.reduction!r} is not one of {REDUCTIONS}")
         if self.program is not None and list(self.program.input_intervals) != self.kernel_inputs:
@@ -86,18 +113,32 @@ class Stage:
         return int(np.prod(self.grid, dtype=np.int64))
 
     @property
+    def padded_grid(self) -> tuple[int, ...]:
+        """The grid with its padding (the grid itself without)."""
+        return tuple(g + sum(p) for g, p in zip(self.grid, self.padding)) if self.padding else self.grid
+
+    @property
     def kernel_inputs(self) -> list[Interval]:
         """The formats the kernel program must take: one position's (then the state, for a scan), or a window's
-        positions in C order."""
+        positions in C order.
+
+        A padded window's taps may read the padding's code 0, so there each entering format is widened to hold 0
+        (``holding_zero``; the kernel is lowered on the widened formats, whose codes keep their bits).
+        """
         repeat = int(np.prod(self.window, dtype=np.int64)) if self.kind == WINDOW else 1
-        return list(self.in_intervals) * repeat + list(self.state)
+        ivs = [holding_zero(iv) for iv in self.in_intervals] if self.is_padded else list(self.in_intervals)
+        return ivs * repeat + list(self.state)
+
+    @property
+    def is_padded(self) -> bool:
+        return any(any(p) for p in self.padding)
 
     @property
     def out_grid(self) -> tuple[int, ...]:
         if self.kind == MAP:
             return self.grid
         if self.kind == WINDOW:
-            return tuple((g - w) // s + 1 for g, w, s in zip(self.grid, self.window, self.stride))
+            return tuple((g - w) // s + 1 for g, w, s in zip(self.padded_grid, self.window, self.stride))
         return ()
 
     @property
@@ -115,11 +156,9 @@ class Stage:
         return tuple(Interval(iv.lo * n, iv.hi * n, iv.exp) for iv in self.in_intervals)
 
     def window_rows(self) -> np.ndarray:
-        """(P_out, window size): per output position (C order), the entering positions of its window (C order)."""
-        starts = np.indices(self.out_grid).reshape(len(self.grid), -1) * np.array(self.stride)[:, None]
-        offsets = np.indices(self.window).reshape(len(self.grid), -1)
-        rows = starts[:, :, None] + offsets[:, None, :]  # (axes, P_out, window size)
-        return np.ravel_multi_index(tuple(rows), self.grid)
+        """(P_out, window size): per output position (C order), the entering positions of its window (C order);
+        -1 for a tap in the padding."""
+        return window_rows(self.grid, self.window, self.stride, self.padding)
 
     def run(self, codes: np.ndarray) -> np.ndarray:
         """Entering codes (n, positions, features) -> leaving codes (n, positions out, features out)."""
@@ -128,7 +167,8 @@ class Stage:
             return self.program.run(codes.reshape(-1, codes.shape[2])).reshape(n, codes.shape[1], -1)
         if self.kind == WINDOW:
             rows = self.window_rows()
-            windows = codes[:, rows, :].reshape(n * len(rows), -1)
+            zero = np.zeros((n, 1, codes.shape[2]), np.int64)  # row -1: the padding
+            windows = np.concatenate([codes, zero], axis=1)[:, rows, :].reshape(n * len(rows), -1)
             return self.program.run(windows).reshape(n, len(rows), -1)
         if self.kind == COLLECT:
             return codes.reshape(n, 1, -1)
@@ -255,7 +295,8 @@ class StreamProgram:
         return {"format": "adderflow.stream/1", "stages": [
             dict(kind=s.kind, grid=list(s.grid), in_intervals=[iv(x) for x in s.in_intervals],
                  program=None if s.program is None else s.program.to_dict(), window=list(s.window),
-                 stride=list(s.stride), reduction=s.reduction, state=[iv(x) for x in s.state], layers=list(s.layers))
+                 stride=list(s.stride), reduction=s.reduction, state=[iv(x) for x in s.state], layers=list(s.layers),
+                 padding=[list(p) for p in s.padding])
             for s in self.stages]}
 
     @classmethod
@@ -265,7 +306,8 @@ class StreamProgram:
         return cls(tuple(Stage(
             s["kind"], tuple(s["grid"]), tuple(Interval(*x) for x in s["in_intervals"]),
             None if s["program"] is None else Program.from_dict(s["program"]), tuple(s["window"]),
-            tuple(s["stride"]), s["reduction"], tuple(Interval(*x) for x in s["state"]), tuple(s["layers"]))
+            tuple(s["stride"]), s["reduction"], tuple(Interval(*x) for x in s["state"]), tuple(s["layers"]),
+            tuple(tuple(p) for p in s.get("padding", ())))
             for s in d["stages"]))
 
     def save(self, path) -> None:

@@ -3,10 +3,12 @@
 The network's one input has shape ``(*grid, features)``; every axis but the last is streamed. The nodes are
 walked in order and grouped into stages:
 
-- a convolution (a ``Linear`` whose patches are one window translated over the grid) or a ``Pool`` over
-  windows starts a ``window`` stage; position-wise nodes (a ``Linear``/``Dense`` on one position's features,
-  ``Quantize``, ``Table``, ``Clip`` with the same formats at every position, ``Relu``, ``LeakyRelu``,
-  ``Merge`` of tensors of the stage) join the current stage's kernel (or open a ``map`` stage);
+- a convolution (a ``Linear`` whose patches are one window translated over the grid, taps outside it -1:
+  zero padding, as Keras' padding="same") or a ``Pool`` over windows (valid padding only: a pool ignores
+  padded positions rather than reading zeros) starts a ``window`` stage; position-wise nodes (a
+  ``Linear``/``Dense`` on one position's features, ``Quantize``, ``Table``, ``Clip`` with the same formats
+  at every position, ``Relu``, ``LeakyRelu``, ``Merge`` of tensors of the stage) join the current stage's
+  kernel (or open a ``map`` stage);
 - a sum over all positions (QSum, global average pooling) is a ``reduce`` "add" stage, its scale the first
   op of the next kernel; global max pooling is a ``reduce`` "max";
 - a flatten (``Reshape`` or ``Gather``) is a ``collect`` stage;
@@ -31,7 +33,7 @@ from .interval import Interval
 from .lower import dense_as_linear, lower_with_intervals
 from .multipliers import DEFAULT_MULTIPLIERS
 from .program import Program
-from .stream import COLLECT, DENSE, MAP, REDUCE, SCAN, WINDOW, Stage, StreamProgram
+from .stream import COLLECT, DENSE, MAP, REDUCE, SCAN, WINDOW, Stage, StreamProgram, holding_zero, window_rows
 from .stream_scan import fold_cell, is_recurrent
 
 POINTWISE = (Relu, LeakyRelu, Quantize, Table, Clip, Merge)
@@ -59,6 +61,7 @@ class _Kernel:
     in_intervals: tuple[Interval, ...]
     window: tuple[int, ...] = ()
     stride: tuple[int, ...] = ()
+    padding: tuple[tuple[int, int], ...] = ()
     nodes: list[Node] = field(default_factory=list)
     layout: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict)  # name -> (grid, features)
 
@@ -176,7 +179,10 @@ class _Planner:
             if op.windows.shape[0] != n_pos * n or n_out != n:
                 self._refuse(node, "does not pool each channel once per position of the grid")
             rows = op.windows.reshape(n_pos, -1)
-        window, stride, local = self._window(node, rows, grid, n, out_grid)
+        if isinstance(op, Pool) and np.any(rows < 0):
+            self._refuse(node, "pools windows over padding (padding='same'): its padded positions are ignored, not "
+                         "zeros, which a window stage does not stream; use padding='valid'")
+        window, stride, padding, local = self._window(node, rows, grid, n, out_grid)
         if isinstance(op, Linear):
             sliced = Linear(local[None, :], op.kernel, None if op.bias is None else op.bias[:1],
                             np.arange(n_out)[None, :], (n_out,))
@@ -185,31 +191,51 @@ class _Planner:
         pointwise = all(w == 1 for w in window) and all(s == 1 for s in stride)
         if not pointwise:
             self._close(node.inputs[0])
-            k = self.kernel = self._open(WINDOW, node.inputs[0], grid, self._intervals(), window, stride)
+            k = self.kernel = self._open(WINDOW, node.inputs[0], grid, self._intervals(), window, stride, padding)
         k.nodes.append(Node(node.name, sliced, node.inputs, node.source))
         k.layout[node.name] = (out_grid, n_out)
 
     def _window(self, node: Node, rows: np.ndarray, grid: tuple[int, ...], n: int, out_grid: tuple[int, ...]):
-        """(window, stride, the kernel's input index of each of a window's rows) when ``rows`` (P, L) is one
-        window translated over the grid; refuses anything else."""
-        if np.any(rows < 0):
-            self._refuse(node, "reads zero padding at the edges (padding='same' is not streamed; use "
-                         "padding='valid')")
-        pos, channel = np.divmod(rows, n)
+        """(window, stride, padding, the kernel's input index of each of a window's rows) when ``rows`` (P, L) is
+        one window translated over the grid, its taps outside the grid -1 (zero padding, as Keras' 'same');
+        refuses anything else. Every position is checked against the window rebuilt from what is derived."""
+        real = rows >= 0
+        if not np.all(real.any(axis=0)):
+            self._refuse(node, "has window taps that read only zero padding")
+        pos, channel = np.divmod(np.where(real, rows, 0), n)
         coords = np.stack(np.unravel_index(pos, grid), axis=-1)  # (P, L, axes)
-        start = coords.min(axis=1)
-        offsets = coords - start[:, None, :]
-        if not (np.all(offsets == offsets[0]) and np.all(channel == channel[0])):
-            self._refuse(node, "reads a different pattern of positions or features at different positions")
-        window = tuple(int(w) + 1 for w in offsets[0].max(axis=0))
-        steps = [int(np.prod(out_grid[a + 1:], dtype=np.int64)) for a in range(len(grid))]
-        stride = tuple(int(start[steps[a], a]) if out_grid[a] > 1 else grid[a] for a in range(len(grid)))
-        at = np.stack(np.unravel_index(np.arange(len(rows)), out_grid), axis=-1)
-        if min(stride) < 1 or not np.array_equal(start, at * np.array(stride)) or any(
-                (g - w) // s + 1 != o for g, w, s, o in zip(grid, window, stride, out_grid)):
-            self._refuse(node, "reads windows that are not evenly strided over the grid with valid padding")
-        local = np.ravel_multi_index(tuple(offsets[0].T), window) * n + channel[0]
-        return window, stride, local
+        first = real.argmax(axis=0)  # per tap, an output position where it is real
+        at = np.stack(np.unravel_index(np.arange(len(rows)), out_grid), axis=-1)  # (P, axes)
+        stride = []
+        for a in range(len(grid)):
+            if out_grid[a] == 1:
+                stride.append(0)
+                continue
+            step = int(np.prod(out_grid[a + 1:], dtype=np.int64))
+            both = real & np.roll(real, -step, axis=0) & (at[:, a] < out_grid[a] - 1)[:, None]
+            if not both.any():
+                self._refuse(node, "reads windows whose stride cannot be told from its positions")
+            p, tap = np.argwhere(both)[0]
+            stride.append(int(coords[p + step, tap, a] - coords[p, tap, a]))
+        if min(stride + [1]) < 0:
+            self._refuse(node, "reads windows that are not evenly strided over the grid")
+        rel = coords - (at * np.array(stride))[:, None, :]  # each tap's place relative to its window's start
+        offset = rel[first, np.arange(rows.shape[1])]  # (L, axes)
+        window = tuple(int(w) for w in offset.max(axis=0) - offset.min(axis=0) + 1)
+        before = -offset.min(axis=0)
+        stride = tuple(s or max(1, g + b - w + 1) for s, g, b, w in zip(stride, grid, before, window))
+        padding = tuple((int(b), max(0, s * (o - 1) - int(b) + w - g)) for b, s, o, w, g in
+                        zip(before, stride, out_grid, window, grid))
+        local = np.ravel_multi_index(tuple((offset + before).T), window) * n + channel[first, np.arange(rows.shape[1])]
+        padding = padding if any(any(p) for p in padding) else ()
+        ok = all(max(p) < w for p, w in zip(padding, window)) and all(
+            (g + sum(p) - w) // s + 1 == o for g, p, w, s, o in zip(grid, padding or [(0, 0)] * len(grid), window,
+                                                                      stride, out_grid))
+        rebuilt = window_rows(grid, window, stride, padding)[:, local // n] if ok else None
+        if rebuilt is None or not np.array_equal(np.where(rebuilt >= 0, rebuilt * n + local % n, -1), rows):
+            self._refuse(node, "reads windows that are not one window evenly strided over the grid (with zero "
+                         "padding, less than a window, at the edges)")
+        return window, stride, padding, local
 
     def _pointwise(self, node: Node, op, P: int, n: int):
         """``op`` on one position's ``n`` features; refuses parameters that differ over the ``P`` positions."""
@@ -245,14 +271,14 @@ class _Planner:
         steps = self._intervals()
         x = Input(cell.flat, (n,), None)
         first = self._lower([x], list(cell.first), cell.first_output, [steps])
-        state = tuple(_holding_zero(iv) for iv in first.output_intervals)
+        state = tuple(holding_zero(iv) for iv in first.output_intervals)
         for _ in range(MAX_STATE_ROUNDS):
             h = Input(cell.state, (len(state),), None)
             program = self._lower([x, h], list(cell.nodes), cell.output, [steps, state])
             outs = program.output_intervals
             if all(o.exp == s.exp and s.lo <= o.lo and o.hi <= s.hi for o, s in zip(outs, state)):
                 break
-            state = tuple(_holding_zero(o) if o.exp != s.exp else Interval(min(o.lo, s.lo), max(o.hi, s.hi), o.exp)
+            state = tuple(holding_zero(o) if o.exp != s.exp else Interval(min(o.lo, s.lo), max(o.hi, s.hi), o.exp)
                           for o, s in zip(outs, state))
         else:
             self._refuse(node, f"has a state whose format still grows after {MAX_STATE_ROUNDS} steps")
@@ -313,8 +339,8 @@ class _Planner:
         self.stages.append(Stage(DENSE, (), self._intervals(), program, layers=layers))
 
     # ---- stages -------------------------------------------------------------------------------------------
-    def _open(self, kind: str, name: str, grid, intervals, window=(), stride=()) -> _Kernel:
-        k = _Kernel(kind, name, tuple(grid), tuple(intervals), tuple(window), tuple(stride))
+    def _open(self, kind: str, name: str, grid, intervals, window=(), stride=(), padding=()) -> _Kernel:
+        k = _Kernel(kind, name, tuple(grid), tuple(intervals), tuple(window), tuple(stride), tuple(padding))
         k.layout[name] = (k.grid, len(intervals))
         return k
 
@@ -327,11 +353,12 @@ class _Planner:
             raise UnsupportedLayerError(f"{out!r} is computed in an earlier stage and read again later: a tensor "
                                         "used across a window, reduction or flatten is not streamed")
         nodes = _needed(k.nodes, out)
-        program = self._lower([Input(k.in_name, (k.n_in,), None)], nodes, out,
-                              [k.in_intervals * (k.n_in // len(k.in_intervals))])
+        ivs = [holding_zero(iv) for iv in k.in_intervals] if k.padding else list(k.in_intervals)  # as Stage's
+        program = self._lower([Input(k.in_name, (k.n_in,), None)], nodes, out, [ivs * (k.n_in // len(ivs))])
         if k.kind == WINDOW or program.outputs != program.inputs:  # (a map that changes nothing is no stage)
             layers = tuple(dict.fromkeys(n.source for n in nodes))
-            self.stages.append(Stage(k.kind, k.grid, k.in_intervals, program, k.window, k.stride, layers=layers))
+            self.stages.append(Stage(k.kind, k.grid, k.in_intervals, program, k.window, k.stride, layers=layers,
+                                     padding=k.padding))
         grid, _ = k.layout[out]
         self.kernel = self._open(MAP, out, grid, self._intervals())
 
@@ -349,10 +376,6 @@ class _Planner:
     def _refuse(self, node: Node, reason: str):
         raise UnsupportedLayerError(f"{node.source or node.name}: its {type(node.op).__name__} op {node.name!r} "
                                     f"{reason}")
-
-
-def _holding_zero(iv: Interval) -> Interval:
-    return Interval(min(iv.lo, 0), max(iv.hi, 0), iv.exp)
 
 
 def _sample_codes(intervals, n: int = 4096) -> np.ndarray:

@@ -20,13 +20,14 @@ from .metadata import FORMAT, DesignFiles
 from .pipeline import PipelinePlan
 from .project import yosys_rows
 from .ports import bus_elements, bus_offsets, bus_width
-from .stream_glue import Glue
+from .stream_glue import Glue, holds, padding_cycles, padding_tail
 
 _TEMPLATES = Path(__file__).parent / "_templates"
 LATENCY_CONVENTION = ("the sample whose last input beat moves at rising edge t has its last output beat on out after "
                       "edge t + latency_cycles - 1, moving at edge t + latency_cycles when out_ready is high (without "
                       "stalls; latency 0: with the input beat). Fewer cycles where a window's last position is not "
-                      "the grid's last (the last window then closes earlier)")
+                      "the grid's last (the last window then closes earlier) or where zero-padded window stages other "
+                      "than the first stage insert cycles (the latency is then an upper bound)")
 FLOW_CONTROL = ("one global stall: every register advances only on edges where en = !(out_valid && !out_ready); "
                 "inp_ready = en, a combinational path from out_ready and out_valid. A beat moves when valid && ready; "
                 "gaps in inp_valid are allowed anywhere; rst (synchronous) drops a partial sample")
@@ -41,7 +42,8 @@ def describe_stream(stream: StreamProgram, plans: list[PipelinePlan | None], glu
         kernel_ff = 0 if plan is None else plan.ff_bits + (0 if plan.combinational else plan.latency_cycles)
         stages.append(dict(
             index=i, kind=stage.kind, layers=list(stage.layers), grid=list(stage.grid), out_grid=list(stage.out_grid),
-            window=list(stage.window), stride=list(stage.stride), reduction=stage.reduction or None,
+            window=list(stage.window), stride=list(stage.stride), padding=[list(x) for x in stage.padding],
+            padding_cycles=padding_cycles(stage), reduction=stage.reduction or None,
             module=None if p is None else f"{name}_s{i}", adders=0 if p is None else p.n_adders,
             kernel_lut_estimate=0 if p is None else p.cost, glue_lut_estimate=g.lut_estimate,
             lut_estimate=(0 if p is None else p.cost) + g.lut_estimate, kernel_ff_bits=kernel_ff,
@@ -50,7 +52,11 @@ def describe_stream(stream: StreamProgram, plans: list[PipelinePlan | None], glu
             estimated_delay_ns=None if plan is None else plan.estimated_delay_ns))
     kernels = [s.program for s in stream.stages if s.program is not None]
     latency = sum(g.latency_cycles for g in glue)
+    padded = [i for i, st in enumerate(stream.stages) if holds(st)]
+    if padded not in ([], [0]):  # a later padded stage's inserted cycles may fall into a sample's flush: a bound
+        latency += sum(padding_cycles(st) - padding_tail(st) for st in stream.stages)
     beats, out_beats = stream.stages[0].n_positions, prod(stream.out_grid)
+    ii = beats + sum(padding_cycles(st) for st in stream.stages)  # a padded window's extra cycles stall the input
     delay = max((p.estimated_delay_ns for p in plans if p is not None), default=0.0)
     period = clock_period_ns or math.ceil((delay + timing.REGISTER_OVERHEAD_NS) * 10 - 1e-9) / 10
     pipelined = [p for p in plans if p is not None and not p.combinational]
@@ -63,7 +69,7 @@ def describe_stream(stream: StreamProgram, plans: list[PipelinePlan | None], glu
         tables=sum(len(p.tables) for p in kernels),
         table_lookups=sum(op.kind == "lut" for p in kernels for op in p.ops),
         depth=max((p.depth for p in kernels), default=0), latency_cutoff=target.get("latency_cutoff"),
-        latency_cycles=latency, initiation_interval_cycles=beats, ff_bits=sum(s["ff_bits"] for s in stages),
+        latency_cycles=latency, initiation_interval_cycles=ii, ff_bits=sum(s["ff_bits"] for s in stages),
         glue_ff_bits=sum(g.ff_bits for g in glue), estimated_delay_ns=delay,
         estimated_fmax_mhz=round(1000.0 / (delay + timing.REGISTER_OVERHEAD_NS), 1), target=target, hdl="verilog",
         yosys=dict(status="not run", reason="emit with yosys=True or call rtl_emit.yosys_report(design)"))
@@ -82,12 +88,12 @@ def describe_stream(stream: StreamProgram, plans: list[PipelinePlan | None], glu
         bus_order=("element 0 in the least significant bits, element j above elements 0..j-1; each element a two's "
                    "complement code (signed elements) or plain binary code, value = code * 2**exp"))
     clock = dict(port="clk", edge="rising", reset="rst", reset_kind="synchronous, active high, clears counters and "
-                 "valid bits", clock_enable=None, initiation_interval=beats, period_ns=period,
+                 "valid bits", clock_enable=None, initiation_interval=ii, period_ns=period,
                  latency_convention=LATENCY_CONVENTION)
-    exact = all((g - w) % s == 0 for st in stream.stages if st.kind == "window"
-                for g, w, s in zip(st.grid, st.window, st.stride))
+    exact = padded in ([], [0]) and all((g - w) % s == 0 for st in stream.stages if st.kind == "window"
+                                        for g, w, s in zip(st.padded_grid, st.window, st.stride))
     section = dict(grid=list(stream.grid), out_grid=list(stream.out_grid), beats_per_sample=beats,
-                   out_beats_per_sample=out_beats, initiation_interval_cycles=beats, latency_cycles=latency,
+                   out_beats_per_sample=out_beats, initiation_interval_cycles=ii, latency_cycles=latency,
                    latency_exact=exact, latency_convention=LATENCY_CONVENTION, flow_control=FLOW_CONTROL,
                    beat_order="positions row-major (the last grid axis fastest), samples back to back; a sample's "
                               "codes in the parallel design's order are its beats one after the other",
@@ -168,4 +174,4 @@ def save_beats(path: Path, meta: dict, stream: StreamProgram, codes: np.ndarray,
              out=bus.pack(expected.reshape(-1, len(outs)), bus_elements(outs), bus_width(outs)),
              out_lsb=np.array(bus_offsets(outs), np.int64), out_width=np.array([iv.width for iv in outs], np.int64),
              n_samples=n, beats=s["beats_per_sample"], out_beats=s["out_beats_per_sample"],
-             latency=meta["latency_cycles"], latency_exact=s["latency_exact"])
+             latency=meta["latency_cycles"], latency_exact=s["latency_exact"], ii=s["initiation_interval_cycles"])

@@ -68,3 +68,10 @@ def stream_gru():
     from tests import stream_models
 
     return stream_models.gru_model()
+
+
+@pytest.fixture(scope="session")
+def stream_same_conv():
+    from tests import stream_models
+
+    return stream_models.same_conv_model()

@@ -125,3 +125,24 @@ def gru_model():
     from hgq.layers import QGRU
 
     return recurrent_model(QGRU(3, name="gru"))
+
+
+def same_conv_model():
+    """7x6x1 -> conv 3x3 'same' (2 ch, relu) -> conv 2x2 stride 2 'same' (2 ch) -> conv 4x4 'same' (2 ch, zero
+    padding 1 before and 2 after) -> flatten -> dense 2: zero padding of odd and even kernels at strides 1 and 2."""
+    import keras
+    from hgq.layers import QConv2D, QDense
+
+    keras.utils.set_random_seed(4)
+    rng = np.random.default_rng(4)
+    x = (rng.integers(-16, 16, size=(256, 7, 6, 1)) / 16).astype(np.float32)
+    y = np.stack([x[:, :3].mean((1, 2, 3)), x[:, :, 3:].max((1, 2, 3))], 1)
+    with per_channel():
+        inp = keras.Input((7, 6, 1))
+        h = QConv2D(2, 3, padding="same", activation="relu", name="conv1")(inp)
+        h = QConv2D(2, 2, strides=2, padding="same", name="conv2")(h)
+        h = QConv2D(2, 4, padding="same", name="conv3")(h)
+        out = QDense(2, name="head")(keras.layers.Flatten(name="flatten")(h))
+    model = keras.Model(inp, out)
+    train(model, x, y)
+    return model, wild_inputs(x, rng)

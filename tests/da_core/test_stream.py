@@ -81,3 +81,24 @@ def test_scan_runs_the_cell_over_the_steps_from_a_zero_state():
     unsaturated = b.build([b.add(b.input(x_iv), b.input(h_iv))])  # h' = x + h leaves the state's format
     with pytest.raises(ValueError, match="state's formats"):
         Stage(SCAN, (6,), (x_iv,), unsaturated, state=(h_iv,))
+
+
+def test_padded_window_reads_zeros_at_the_edges():
+    """A 3x2 window, stride (2, 1), zero padding (1, 1) rows and (0, 1) columns, on 5x4 unsigned pixels that
+    do not hold 0: the kernel takes formats widened to hold 0 and the windows cover the padded grid."""
+    pixel = Interval(1, 7, 0)
+    W = RNG.integers(-3, 4, (6, 2))
+    conv = Stage(WINDOW, (5, 4), (pixel,), kernel([Interval(0, 7, 0)] * 6, W), window=(3, 2), stride=(2, 1),
+                 padding=((1, 1), (0, 1)))
+    assert conv.out_grid == (3, 4) and conv.kernel_inputs == [Interval(0, 7, 0)] * 6
+    images = RNG.integers(1, 8, (40, 5, 4))
+    padded = np.pad(images, ((0, 0), (1, 1), (0, 1)))
+    patches = np.lib.stride_tricks.sliding_window_view(padded, (3, 2), axis=(1, 2))[:, ::2]  # (n, 3, 4, 3, 2)
+    expected = np.maximum(patches.reshape(40, 12, 6) @ W, 0).reshape(40, -1)
+    stream = StreamProgram((conv,))
+    np.testing.assert_array_equal(stream.run(images.reshape(40, -1)), expected)
+    assert StreamProgram.from_dict(stream.to_dict()).stages[0].padding == conv.padding
+    with pytest.raises(ValueError, match="input formats differ"):  # the kernel must take the padding's zeros
+        Stage(WINDOW, (5, 4), (pixel,), kernel([pixel] * 6, W), window=(3, 2), stride=(2, 1), padding=conv.padding)
+    with pytest.raises(ValueError, match="less than the window"):
+        Stage(WINDOW, (5, 4), (pixel,), conv.program, window=(3, 2), stride=(2, 1), padding=((3, 0), (0, 1)))

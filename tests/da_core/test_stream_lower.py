@@ -87,10 +87,29 @@ def test_position_dependent_quantizer_is_refused():
         da_core.lower_stream(quant.from_keras(model))
 
 
-def test_same_padding_is_refused():
-    model, _ = sm.conv_model(padding="same", fit=False)
-    with pytest.raises(quant.UnsupportedLayerError, match=r"conv1 \(QConv2D\).*padding='same'"):
-        da_core.lower_stream(quant.from_keras(model))
+@pytest.fixture(scope="module")
+def same_conv(stream_same_conv):
+    return _converted(*stream_same_conv)
+
+
+def test_same_padding_convolutions_stream_bit_exact(same_conv):
+    _check_equal(*same_conv)
+    stream = same_conv[1]
+    assert [s.kind for s in stream.stages] == [WINDOW, WINDOW, WINDOW, COLLECT, DENSE]
+    conv1, conv2, conv3 = stream.stages[:3]
+    assert (conv1.window, conv1.stride, conv1.padding, conv1.out_grid) == ((3, 3), (1, 1), ((1, 1), (1, 1)), (7, 6))
+    assert (conv2.window, conv2.stride, conv2.padding, conv2.out_grid) == ((2, 2), (2, 2), ((0, 1), (0, 0)), (4, 3))
+    assert (conv3.window, conv3.padding, conv3.out_grid) == ((4, 4), ((1, 2), (1, 2)), (4, 3))
+
+
+def test_same_padding_max_pool_is_refused():
+    import keras
+    from hgq.layers import QMaxPool2D
+
+    inp = keras.Input((3, 3, 1))  # max pooling ignores the padded positions: they are not zeros
+    pooled = keras.Model(inp, QMaxPool2D(2, padding="same", name="odd_pool")(inp))
+    with pytest.raises(quant.UnsupportedLayerError, match=r"odd_pool \(QMaxPooling2D\).*ignored, not zeros"):
+        da_core.lower_stream(quant.from_keras(pooled))
 
 
 def test_strided_conv_table_merge_and_global_max_stream_bit_exact(zoo_1d):

@@ -43,6 +43,29 @@ def conv_net(rng, grid=(7, 6), stride=(1, 1)) -> StreamProgram:
     return StreamProgram((conv, pool, collect, dense))
 
 
+def padded_conv_net(rng) -> StreamProgram:
+    """Zero-padded windows: 3x3 'same' (stride 1, unsigned pixels that do not hold 0), 2x2 stride 2 padded
+    after the rows only, 4x3 padded (1, 2) x (1, 1), then a 1-D map: every kind of padding edge."""
+    pixel = Interval(1, 7, 0)
+    c1 = Stage(WINDOW, (5, 6), (pixel,), kernel([Interval(0, 7, 0)] * 9, rng.integers(-3, 4, (9, 2))), window=(3, 3),
+               stride=(1, 1), padding=((1, 1), (1, 1)), layers=("same3",))
+    c2 = Stage(WINDOW, c1.out_grid, c1.out_intervals, kernel(list(c1.out_intervals) * 4, rng.integers(-2, 3, (8, 2))),
+               window=(2, 2), stride=(2, 2), padding=((0, 1), (0, 0)), layers=("same2s2",))
+    c3 = Stage(WINDOW, c2.out_grid, c2.out_intervals,
+               kernel(list(c2.out_intervals) * 12, rng.integers(-1, 2, (24, 2)), relu=False), window=(4, 3),
+               stride=(1, 1), padding=((1, 2), (1, 1)), layers=("same43",))
+    collect = Stage(COLLECT, c3.out_grid, c3.out_intervals, layers=("flatten",))
+    return StreamProgram((c1, c2, c3, collect))
+
+
+def padded_1d(rng) -> StreamProgram:
+    """A first-stage 1-D window of 4, zero padding (1, 2) ('same' for an even kernel), then a max over positions."""
+    feats = (Interval(-3, 3, -1), Interval(0, 7, 0))
+    win = Stage(WINDOW, (9,), feats, kernel(list(feats) * 4, rng.integers(-2, 3, (8, 2))), window=(4,), stride=(1,),
+                padding=((1, 2),), layers=("same4",))
+    return StreamProgram((win, Stage(REDUCE, win.out_grid, win.out_intervals, reduction="max", layers=("gmax",))))
+
+
 def particles(rng, reduction: str = "add", n: int = 10) -> StreamProgram:
     """A per-particle dense layer (map) and a sum or max over the particles, then a dense head."""
     feats = (Interval(0, 15, -2), Interval(-4, 3, 0))

@@ -1,7 +1,7 @@
 """Stream designs (io="stream") in Verilator: every output bit of every sample equals StreamProgram.run.
 
 Hand-built stream programs (``stream_programs``) cover every stage kind: 2-D windows at strides 1 and 2,
-a 1-D window, map, reduce (add and max), collect, dense and scan.
+zero-padded windows, a 1-D window, map, reduce (add and max), collect, dense and scan.
 """
 
 import dataclasses
@@ -22,7 +22,8 @@ N_SAMPLES = 1000
 
 def _programs():
     rng = np.random.default_rng(11)
-    return dict(conv=sp.conv_net(rng), particles=sp.particles(rng), one_d=sp.one_d(rng), rnn=sp.recurrent())
+    return dict(conv=sp.conv_net(rng), particles=sp.particles(rng), one_d=sp.one_d(rng), rnn=sp.recurrent(),
+                padded=sp.padded_conv_net(rng), padded_1d=sp.padded_1d(rng))
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +38,17 @@ def models(designs):
     return {name: CompiledModel(d) for name, d in designs.items()}
 
 
-@pytest.mark.parametrize("name", ["conv", "particles", "one_d", "rnn"])
+@pytest.mark.parametrize("name", ["conv", "particles", "one_d", "rnn", "padded", "padded_1d"])
 def test_rtl_equals_the_stream_program_beat_by_beat(designs, models, name):
     design, model = designs[name], models[name]
     codes = sp.random_codes(design.program, N_SAMPLES, np.random.default_rng(1))
     expected = design.program.run(codes)
     np.testing.assert_array_equal(model(codes), expected)
     s = design.metadata["stream"]
-    assert model.last_cycles <= N_SAMPLES * s["beats_per_sample"] + design.latency_cycles + 2  # no bubbles: II
+    assert model.last_cycles <= N_SAMPLES * s["initiation_interval_cycles"] + design.latency_cycles + 2  # the II
     if s["latency_exact"]:
         assert model.last_latency_cycles == design.latency_cycles
+    assert model.last_latency_cycles <= design.latency_cycles
     # the same samples with random gaps in inp_valid and out_ready low: the handshake loses and repeats nothing
     np.testing.assert_array_equal(model.stream_beats(codes, gap=0.3, stall=0.4, seed=5), expected)
 
@@ -132,3 +134,19 @@ def test_compile_model_lowers_with_lower_stream(tmp_path, monkeypatch):
     assert isinstance(design, StreamDesign) and design.program is stream and design.network == "network"
     assert calls == [("network", dict(max_depth=3, multipliers="lut"))]
     assert "module gru (" in design.verilog_path.read_text() and "module gru_s0 (" in design.verilog_path.read_text()
+
+
+def test_padded_windows_take_their_padding_cycles(designs, models):
+    """Zero padding after a grid costs one cycle per padded position (the input waits), counted in the II."""
+    design, model = designs["padded"], models["padded"]
+    s = design.metadata["stream"]
+    extra = [st["padding_cycles"] for st in s["stages"]]
+    c1, c2, c3 = design.program.stages[:3]
+    assert extra[:3] == [(c1.grid[0] + 1) * (c1.grid[1] + 1) - c1.n_positions, c2.grid[1],
+                          (c3.grid[0] + 2) * (c3.grid[1] + 1) - c3.n_positions]
+    assert s["initiation_interval_cycles"] == s["beats_per_sample"] + sum(extra) and not s["latency_exact"]
+    codes = sp.random_codes(design.program, N_SAMPLES, np.random.default_rng(4))
+    np.testing.assert_array_equal(model(codes), design.program.run(codes))
+    assert model.last_cycles >= (N_SAMPLES - 1) * s["initiation_interval_cycles"] + s["beats_per_sample"]
+    one_d = designs["padded_1d"].metadata["stream"]  # one padded stage, first: its latency is exact
+    assert one_d["latency_exact"] and one_d["initiation_interval_cycles"] == one_d["beats_per_sample"] + 2

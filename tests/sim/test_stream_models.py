@@ -7,7 +7,7 @@ import pytest
 import rtl_emit
 import sim
 
-MODELS = ("stream_conv", "stream_deep_sets", "stream_zoo_1d", "stream_gru")
+MODELS = ("stream_conv", "stream_deep_sets", "stream_zoo_1d", "stream_gru", "stream_same_conv")
 
 
 @pytest.fixture(scope="module", params=MODELS)

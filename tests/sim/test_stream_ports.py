@@ -21,7 +21,8 @@ def designs(tmp_path_factory):
     root = tmp_path_factory.mktemp("ports")
     rng = np.random.default_rng(4)
     return {name: emit_stream(stream, root / name, name=name, testbench_samples=12)
-            for name, stream in (("conv", sp.conv_net(rng)), ("particles", sp.particles(rng, "max")))}
+            for name, stream in (("conv", sp.conv_net(rng)), ("particles", sp.particles(rng, "max")),
+                                 ("padded", sp.padded_conv_net(rng)))}
 
 
 def _run_testbench(design, env=None) -> subprocess.CompletedProcess:
@@ -30,7 +31,7 @@ def _run_testbench(design, env=None) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-@pytest.mark.parametrize("name", ["conv", "particles"])
+@pytest.mark.parametrize("name", ["conv", "particles", "padded"])
 def test_the_testbench_passes_gaps_backpressure_and_reset(designs, name):
     result = _run_testbench(designs[name])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
