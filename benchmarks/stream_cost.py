@@ -2,15 +2,17 @@
 
     python benchmarks/stream_models.py MODELS_DIR          # once: trains and saves the models
     python benchmarks/stream_cost.py MODELS_DIR [--io parallel stream] [--models conv28 deepsets64 gru16]
-        [--yosys] [--yosys-timeout 900] [--n-verify 10000] [--verify-parallel] [--designs DIR] [--markdown FILE]
+        [--yosys] [--yosys-timeout 900] [--yosys-max-luts 300000] [--n-verify 10000] [--verify-parallel]
+        [--designs DIR] [--markdown FILE]
 
 For each model (``MODELS_DIR/NAME.keras``) and each io, ``rtl_emit.compile_model(model, dir, io=...)``;
 prints a Markdown row per design: adders, cost-model LUTs, Yosys LUTs and FFs (``rtl_emit.yosys_report``
-with --yosys; a run past --yosys-timeout seconds is "not run" with the reason; ADDERFLOW_YOSYS=yosys picks
-a native Yosys), the design's FF bits, latency in cycles, II (cycles per sample), compile seconds, and the
-verification of the stream design: ``sim.verify(design, x)`` on the first --n-verify samples of
-``NAME_x_verify.npy`` (every output bit, 0 mismatches or it stops). Parallel designs are verified only
-with --verify-parallel (a 94,000-adder design takes long to build in Verilator).
+with --yosys; a design above --yosys-max-luts cost-model LUTs or a run past --yosys-timeout seconds is
+"not run" with the reason; ADDERFLOW_YOSYS=yosys picks a native Yosys), the design's FF bits, latency in
+cycles, II (cycles per sample), compile seconds, and the verification of the stream design:
+``sim.verify(design, x)`` on the first --n-verify samples of ``NAME_x_verify.npy`` (every output bit,
+0 mismatches or it stops). Parallel designs are verified only with --verify-parallel (a 94,000-adder
+design takes long to build in Verilator).
 """
 
 import argparse
@@ -26,22 +28,12 @@ import numpy as np  # noqa: E402
 MODELS = ("conv28", "deepsets64", "gru16")
 COLUMNS = ("model", "io", "adders", "cost-model LUTs", "Yosys LUTs", "Yosys FFs", "FF bits", "latency (cycles)",
            "II (cycles/sample)", "compile (s)", "verified")
-# the stream metadata names the initiation interval; these are the spellings looked for, in order
-II_KEYS = ("initiation_interval", "ii", "ii_cycles")
-
-
-def _first(mappings: list[dict], keys: tuple[str, ...]):
-    for mapping in mappings:
-        for key in keys:
-            if key in mapping:
-                return mapping[key]
-    return "?"
-
-
-def _yosys(design, timeout: float) -> tuple[str, str]:
+def _yosys(design, timeout: float, max_luts: int) -> tuple[str, str]:
     """(LUTs, FFs) from Yosys, or the reason it gave none."""
     import rtl_emit
 
+    if design.report["lut_estimate"] > max_luts:
+        return f"not run (cost model above {max_luts:,} LUTs: --yosys-max-luts)", "-"
     report = rtl_emit.yosys_report(design, timeout=timeout)
     if report["status"] != "ok":
         reason = report["reason"].strip().splitlines()[-1] if report.get("reason") else report["status"]
@@ -65,10 +57,10 @@ def measure(name: str, io: str, models_dir: Path, designs: Path, args) -> dict:
     row = {"model": name, "io": io, "adders": report["adders"], "cost-model LUTs": report["lut_estimate"],
            "Yosys LUTs": "-", "Yosys FFs": "-", "FF bits": report["ff_bits"],
            "latency (cycles)": design.latency_cycles,
-           "II (cycles/sample)": 1 if io == "parallel" else _first([report, design.metadata], II_KEYS),
+           "II (cycles/sample)": report.get("initiation_interval_cycles", 1),  # parallel designs: 1
            "compile (s)": f"{compile_s:.0f}", "verified": "-"}
     if args.yosys:
-        row["Yosys LUTs"], row["Yosys FFs"] = _yosys(design, args.yosys_timeout)
+        row["Yosys LUTs"], row["Yosys FFs"] = _yosys(design, args.yosys_timeout, args.yosys_max_luts)
     if io == "stream" or args.verify_parallel:
         import sim
 
@@ -89,6 +81,8 @@ def main() -> None:
     parser.add_argument("--io", nargs="+", choices=("parallel", "stream"), default=["parallel", "stream"])
     parser.add_argument("--yosys", action="store_true", help="also synthesize with Yosys (slow on large designs)")
     parser.add_argument("--yosys-timeout", type=float, default=900, help="seconds per Yosys run")
+    parser.add_argument("--yosys-max-luts", type=int, default=300_000,
+                        help="skip Yosys on designs whose cost model is above this")
     parser.add_argument("--n-verify", type=int, default=10_000)
     parser.add_argument("--verify-parallel", action="store_true", help="also verify the parallel designs")
     parser.add_argument("--designs", type=Path, help="keep the designs here (default: a temporary directory)")
