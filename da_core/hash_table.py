@@ -93,11 +93,30 @@ def add(table, key, delta) -> int:
 
 
 @numba.njit(cache=True)
-def decrement(table, key) -> None:
-    """table[key] -= 1 where key is stored above the dead value (one probe)."""
+def decrement(table, key, floor) -> None:
+    """table[key] -= 1 where key is stored above the dead value (one probe); an
+    entry that falls below `floor` leaves the table, so a table whose entries
+    die stays small (and in cache) instead of filling with dead slots."""
     i = _slot(table, key)
-    if table[i, 0] == key and table[i, 1] > table[len(table) - 1, 1]:
-        table[i, 1] -= 1
+    if table[i, 0] != key or table[i, 1] <= table[len(table) - 1, 1]:
+        return
+    table[i, 1] -= 1
+    if table[i, 1] >= floor:
+        return
+    # backward-shift deletion: pull later entries of the probe run into the gap
+    mask = len(table) - 2
+    j = i
+    while True:
+        j = (j + 1) & mask
+        if table[j, 0] == EMPTY:
+            break
+        home = _home(table[j, 0], mask)
+        if (i <= j and i < home <= j) or (i > j and (home > i or home <= j)):
+            continue  # its home lies in (i, j]: the gap is not on its probe path
+        table[i, 0], table[i, 1] = table[j, 0], table[j, 1]
+        i = j
+    table[i, 0], table[i, 1] = EMPTY, table[mask + 1, 1]
+    table[mask + 1, 0] -= 1
 
 
 @numba.njit(cache=True)

@@ -57,7 +57,9 @@ def add_counts(dense, table, keys, n, delta) -> None:
 @numba.njit(cache=True)
 def drop_counts(dense, table, keys, n) -> None:
     """Count of each of keys[:n] -= 1 where one is kept: a pair that is not
-    stored was seen at most once, and its count can only fall."""
+    stored was seen at most once, and its count can only fall. A hashed pair
+    whose count falls below 2 leaves the table (it reads 0 from then on): it
+    can never be shared again, and the table stays small enough for cache."""
     n_dense = dense.shape[0]
     for i in range(n):
         key = keys[i]
@@ -65,7 +67,7 @@ def drop_counts(dense, table, keys, n) -> None:
         if a < n_dense and b < n_dense:
             dense[a, b, (key >> 1) & 63, key & 1] -= 1
         else:
-            ht.decrement(table, key)
+            ht.decrement(table, key, 2)
 
 
 @numba.njit(cache=True)

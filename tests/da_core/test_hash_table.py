@@ -31,8 +31,21 @@ def test_decrement_only_touches_stored_values_above_dead():
     ht.put(table, 5, 2)
     ht.put(table, 6, 0)
     for key in (5, 6, 7):
-        ht.decrement(table, key)
+        ht.decrement(table, key, 0)
     assert [ht.get(table, k) for k in (5, 6, 7)] == [1, 0, 0] and ht.occupied(table) == 2
+
+
+def test_entries_below_the_floor_leave_and_the_rest_stay_reachable():
+    rng = np.random.default_rng(2)
+    table = ht.new_table(200, 0)  # small enough that probe runs collide and wrap
+    ref = {int(k): int(v) for k, v in zip(rng.integers(0, 10**9, 250), rng.integers(1, 4, 250))}
+    for key, value in ref.items():
+        ht.put(table, key, value)
+    for key in rng.permutation(list(ref) * 2).tolist():
+        ht.decrement(table, key, 2)
+        ref[key] = 0 if ref[key] - 1 < 2 else ref[key] - 1
+        assert all(ht.get(table, k) == v for k, v in ref.items())
+    assert ht.occupied(table) == sum(v > 0 for v in ref.values())
 
 
 def test_tally_counts_distinct_keys_and_reports_filled_slots():
