@@ -301,12 +301,16 @@ def extract_common_pairs(
         if 2 * n_new > ht.capacity(scratch):
             scratch = ht.new_table(n_new, 0)
             used = np.zeros(len(scratch), dtype=np.int64)
+        size = 16
+        while size < 2 * n_new:
+            size *= 2
+        tallies = scratch[: size + 1]  # the smallest table that fits: its probes stay in cache (same order of keys)
         pairs = ht.reserved(pairs, n_new // 2)
         heap = mh.reserved(heap, h_size, n_new // 2)
-        for t in range(ht.tally(scratch, new_keys, n_new, used)):  # an index loop: iterating a slice refcounts
+        for t in range(ht.tally(tallies, new_keys, n_new, used)):  # an index loop: iterating a slice refcounts
             i = used[t]
-            key, uses = scratch[i, 0], scratch[i, 1]
-            scratch[i, 0], scratch[i, 1] = ht.EMPTY, 0
+            key, uses = tallies[i, 0], tallies[i, 1]
+            tallies[i, 0], tallies[i, 1] = ht.EMPTY, 0
             if uses >= 2:
                 ht.put(pairs, key, uses)
                 pa, pb, pd, ps = unpack_pair(key)
