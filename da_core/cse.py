@@ -24,7 +24,7 @@ import numpy as np
 from da_core import hash_table as ht
 from da_core import max_heap as mh
 from da_core.pair_counts import SIG_BITS, add_counts, drop_counts, get_count, new_counts, pair_key, unpack_pair
-from da_core.signals import add_adder, merge_cost, order_pair
+from da_core.signals import add_adder, merge_cost
 
 # Passes after the first scale each pair's weight by (NOISE_BASE + a hashed 0..NOISE_SPAN-1) / NOISE_BASE, a
 # randomized greedy: table2.py N=16 at the minimum depth 423.3 -> 421.6 mean adders over 80 matrices.
@@ -48,9 +48,14 @@ def _packed_term(sig, shift, sign) -> int:
 
 @numba.njit(cache=True, inline="always")
 def _terms_key(t1, t2) -> int:
-    """Pair key of two packed terms."""
-    a, b, d, s, _, _ = order_pair(t1 >> 7, (t1 >> 1) & 63, 2 * (t1 & 1) - 1, t2 >> 7, (t2 >> 1) & 63, 2 * (t2 & 1) - 1)
-    return pair_key(a, b, d, s)
+    """Pair key of two packed terms: order_pair then pair_key, written with
+    selects instead of branches (the recount's hottest line; the order of two
+    terms is a coin flip for the branch predictor)."""
+    first = ((((t1 >> 1) & 63) << SIG_BITS) | (t1 >> 7)) <= ((((t2 >> 1) & 63) << SIG_BITS) | (t2 >> 7))
+    lo_t = t1 if first else t2
+    hi_t = t2 if first else t1
+    d = ((hi_t >> 1) & 63) - ((lo_t >> 1) & 63)
+    return ((lo_t >> 7) << 31) | ((hi_t >> 7) << 7) | (d << 1) | (1 - ((t1 ^ t2) & 1))
 
 
 @numba.njit(cache=True, inline="always")
@@ -92,7 +97,7 @@ def _index_terms(term_sig, term_shift, term_sign, n_terms, n_in, n_signals, dept
     out_term = np.zeros((n_out, t_cap), dtype=np.int64)
     out_len = np.zeros(n_out, dtype=np.int64)
     kraft = np.zeros(n_out, dtype=np.int64)
-    terms, terms_meta = ht.new_table(n_rec + 16, -1)
+    terms = ht.new_table(n_rec + 16, -1)
     for j in range(n_out):
         for t in range(n_terms[j]):
             s, shift, sign = term_sig[j, t], term_shift[j, t], term_sign[j, t]
@@ -103,23 +108,23 @@ def _index_terms(term_sig, term_shift, term_sign, n_terms, n_in, n_signals, dept
             out_term[j, out_len[j]] = _packed_term(s, shift, sign)
             out_len[j] += 1
             kraft[j] += 1 << depth[s]
-            ht.put(terms, terms_meta, _term_key(j, s, shift), r)
-    return rec, sig_range, out_rec, out_term, out_len, kraft, terms, terms_meta
+            ht.put(terms, _term_key(j, s, shift), r)
+    return rec, sig_range, out_rec, out_term, out_len, kraft, terms
 
 
 @numba.njit(cache=True)
 def _count_pairs(out_term, out_len, n_in, n_shifts):
     """Occurrences of every pair key, counted once per pair of terms in an output."""
-    dense, pairs, pairs_meta = new_counts(n_in, n_shifts, out_len.sum() + 16)
+    dense, pairs = new_counts(n_in, n_shifts, out_len.sum() + 16)
     keys = np.zeros(out_term.shape[1], dtype=np.int64)
     for j in range(len(out_len)):
         n = out_len[j]
-        pairs, pairs_meta = ht.reserved(pairs, pairs_meta, 0 if dense.shape[0] == n_in else n * (n - 1) // 2)
+        pairs = ht.reserved(pairs, 0 if dense.shape[0] == n_in else n * (n - 1) // 2)
         for p in range(n):
             for q in range(p + 1, n):
                 keys[q - p - 1] = _terms_key(out_term[j, p], out_term[j, q])
-            add_counts(dense, pairs, pairs_meta, keys, n - p - 1, 1)
-    return dense, pairs, pairs_meta
+            add_counts(dense, pairs, keys, n - p - 1, 1)
+    return dense, pairs
 
 
 @numba.njit(cache=True)
@@ -131,6 +136,8 @@ def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
             for d in range(dense.shape[2]):
                 for k in range(2):
                     n_cand += dense[a, b, d, k] >= 2
+    for i in range(ht.capacity(pairs)):
+        n_cand += pairs[i, 0] != ht.EMPTY and pairs[i, 1] >= 2
     heap, h_size = mh.new_heap(2 * n_cand + 16)
     for a in range(dense.shape[0]):
         for b in range(dense.shape[1]):
@@ -146,19 +153,19 @@ def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
                         )
                         heap[h_size[0], 1] = pair_key(a, b, d, s)
                         h_size[0] += 1
-    for i in range(len(pairs)):
+    for i in range(ht.capacity(pairs)):
         if pairs[i, 0] != ht.EMPTY and pairs[i, 1] >= 2:
             a, b, d, s = unpack_pair(pairs[i, 0])
             score = _saving(
                 pairs[i, 1], _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew), pairs[i, 0], salt
             )
-            heap = mh.push(heap, h_size, score, pairs[i, 0])
+            mh.push(heap, h_size, score, pairs[i, 0])
     mh.heapify(heap, h_size)
     return heap, h_size
 
 
 @numba.njit(cache=True)
-def _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft, kraft_budget, depth, occ) -> int:
+def _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, kraft, kraft_budget, depth, occ) -> int:
     """Fill occ with (record of a, record of b) wherever the pair is live,
     unclaimed by this pick, and fits its output's depth budget; returns how many."""
     n_occ = 0
@@ -172,10 +179,10 @@ def _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft
         if from_b:
             if rec[r, SHIFT] < d:
                 continue
-            other = ht.get(terms, terms_meta, _term_key(j, a, rec[r, SHIFT] - d))
+            other = ht.get(terms, _term_key(j, a, rec[r, SHIFT] - d))
             r1, r2 = other, r
         else:
-            other = ht.get(terms, terms_meta, _term_key(j, b, rec[r, SHIFT] + d))
+            other = ht.get(terms, _term_key(j, b, rec[r, SHIFT] + d))
             r1, r2 = r, other
         if other < 0 or rec[other, MARK] == pick or rec[r2, SIGN] != s * rec[r1, SIGN]:
             continue
@@ -191,7 +198,7 @@ def _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft
 
 
 @numba.njit(cache=True)
-def _remove_term(r, rec, out_rec, out_term, out_len, kraft, depth, dense, pairs, pairs_meta, terms, terms_meta, keys):
+def _remove_term(r, rec, out_rec, out_term, out_len, kraft, depth, dense, pairs, terms, keys):
     """Take record r out of its output and uncount its pairs."""
     j, pos = rec[r, OUT], rec[r, POS]
     term = out_term[j, pos]
@@ -200,18 +207,18 @@ def _remove_term(r, rec, out_rec, out_term, out_len, kraft, depth, dense, pairs,
         if p != pos:
             keys[n] = _terms_key(term, out_term[j, p])
             n += 1
-    drop_counts(dense, pairs, pairs_meta, keys, n)
+    drop_counts(dense, pairs, keys, n)
     last = out_len[j] - 1
     out_rec[j, pos], out_term[j, pos] = out_rec[j, last], out_term[j, last]
     rec[out_rec[j, pos], POS] = pos
     out_len[j] = last
     rec[r, POS] = -1
     kraft[j] -= 1 << depth[rec[r, SIG]]
-    ht.put(terms, terms_meta, _term_key(j, rec[r, SIG], rec[r, SHIFT]), -1)
+    ht.put(terms, _term_key(j, rec[r, SIG], rec[r, SHIFT]), -1)
 
 
 @numba.njit(cache=True)
-def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_meta, new_keys, n_new):
+def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, new_keys, n_new):
     """Put record r into its output; its pairs' keys go to new_keys, to be
     counted once the whole substitution is done. Returns (new_keys, n_new)."""
     j = rec[r, OUT]
@@ -225,7 +232,7 @@ def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_met
     out_rec[j, n], out_term[j, n] = r, term
     out_len[j] = n + 1
     kraft[j] += 1 << depth[rec[r, SIG]]
-    ht.put(terms, terms_meta, _term_key(j, rec[r, SIG], rec[r, SHIFT]), r)
+    ht.put(terms, _term_key(j, rec[r, SIG], rec[r, SHIFT]), r)
     return new_keys, n_new + n
 
 
@@ -237,7 +244,7 @@ def extract_common_pairs(
     signal table and returns the outputs' remaining terms in the same layout
     as csd_terms (term_sig, term_shift, term_sign, n_terms). kraft_budget[j]
     bounds output j's Kraft sum (2^depth bound, less any room reserved)."""
-    rec, sig_range, out_rec, out_term, out_len, kraft, terms, terms_meta = _index_terms(
+    rec, sig_range, out_rec, out_term, out_len, kraft, terms = _index_terms(
         term_sig, term_shift, term_sign, n_terms, n_in, len(lo), depth
     )
     n_rec = n_terms.sum()
@@ -245,70 +252,72 @@ def extract_common_pairs(
     for j in range(len(n_terms)):
         for t in range(n_terms[j]):
             n_shifts = max(n_shifts, term_shift[j, t] + 1)
-    dense, pairs, pairs_meta = _count_pairs(out_term, out_len, n_in, n_shifts)
+    dense, pairs = _count_pairs(out_term, out_len, n_in, n_shifts)
     heap, h_size = _initial_heap(dense, pairs, lo, hi, depth, salt, skew)
 
     occ = np.zeros((n_rec + 1, 2), dtype=np.int64)
     keys = np.zeros(term_sig.shape[1] + 1, dtype=np.int64)  # scratch for one output's pair keys
     new_keys = np.zeros(1024, dtype=np.int64)
-    scratch, _ = ht.new_table(1024, 0)  # tallies new_keys
+    scratch = ht.new_table(1024, 0)  # tallies new_keys
     used = np.zeros(len(scratch), dtype=np.int64)
     pick = 0
     while h_size[0] > 0:
         _, key = mh.pop(heap, h_size)
-        uses = get_count(dense, pairs, pairs_meta, key)
+        uses = get_count(dense, pairs, key)
         if uses < 2:
             continue
         a, b, d, s = unpack_pair(key)
         width = _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew)
         bound = _saving(uses, width, key, salt)
         if bound < mh.top_score(heap, h_size):
-            heap = mh.push(heap, h_size, bound, key)
+            mh.push(heap, h_size, bound, key)  # room: just popped
             continue
         pick += 1
-        n_occ = _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, terms_meta, kraft, kraft_budget, depth, occ)
+        n_occ = _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, kraft, kraft_budget, depth, occ)
         if n_occ < 2:
             continue  # back in the heap when its count grows
         actual = _saving(n_occ, width, key, salt)
         if actual < mh.top_score(heap, h_size):
-            heap = mh.push(heap, h_size, actual, key)
+            mh.push(heap, h_size, actual, key)
             continue
 
         # build the pair once and substitute it: take out every used pair of
         # terms first, then put the new terms in and count their pairs at once
         new_sig = add_adder(adders, lo, hi, depth, count, n_in, a, b, d, s)
-        terms, terms_meta = ht.reserved(terms, terms_meta, n_occ)
+        terms = ht.reserved(terms, n_occ)
         for k in range(n_occ):
             for r in (occ[k, 0], occ[k, 1]):
-                _remove_term(
-                    r, rec, out_rec, out_term, out_len, kraft, depth, dense, pairs, pairs_meta, terms, terms_meta, keys
-                )
+                _remove_term(r, rec, out_rec, out_term, out_len, kraft, depth, dense, pairs, terms, keys)
         sig_range[new_sig, 0] = n_rec
         n_new = 0
         for k in range(n_occ):
             r1 = occ[k, 0]
             rec[n_rec, OUT], rec[n_rec, SIG] = rec[r1, OUT], new_sig
             rec[n_rec, SHIFT], rec[n_rec, SIGN] = rec[r1, SHIFT], rec[r1, SIGN]
-            new_keys, n_new = _add_term(
-                n_rec, rec, out_rec, out_term, out_len, kraft, depth, terms, terms_meta, new_keys, n_new
-            )
+            new_keys, n_new = _add_term(n_rec, rec, out_rec, out_term, out_len, kraft, depth, terms, new_keys, n_new)
             n_rec += 1
         sig_range[new_sig, 1] = n_rec
         # keep and offer the new pairs that occur at least twice
-        if 2 * n_new > len(scratch):
-            scratch, _ = ht.new_table(n_new, 0)
+        if 2 * n_new > ht.capacity(scratch):
+            scratch = ht.new_table(n_new, 0)
             used = np.zeros(len(scratch), dtype=np.int64)
-        pairs, pairs_meta = ht.reserved(pairs, pairs_meta, n_new // 2)
-        for i in used[: ht.tally(scratch, new_keys, n_new, used)]:
-            key, uses = scratch[i, 0], scratch[i, 1]
-            scratch[i, 0], scratch[i, 1] = ht.EMPTY, 0
+        size = 16
+        while size < 2 * n_new:
+            size *= 2
+        tallies = scratch[: size + 1]  # the smallest table that fits: its probes stay in cache (same order of keys)
+        pairs = ht.reserved(pairs, n_new // 2)
+        heap = mh.reserved(heap, h_size, n_new // 2)
+        for t in range(ht.tally(tallies, new_keys, n_new, used)):  # an index loop: iterating a slice refcounts
+            i = used[t]
+            key, uses = tallies[i, 0], tallies[i, 1]
+            tallies[i, 0], tallies[i, 1] = ht.EMPTY, 0
             if uses >= 2:
-                ht.put(pairs, pairs_meta, key, uses)
+                ht.put(pairs, key, uses)
                 pa, pb, pd, ps = unpack_pair(key)
                 score = _saving(
                     uses, _weight(lo[pa], hi[pa], depth[pa], lo[pb], hi[pb], depth[pb], pd, ps, skew), key, salt
                 )
-                heap = mh.push(heap, h_size, score, key)
+                mh.push(heap, h_size, score, key)
 
     left_sig = np.zeros_like(term_sig)
     left_shift = np.zeros_like(term_sig)

@@ -17,7 +17,7 @@ def new_heap(capacity: int):
     return np.zeros((max(capacity, 16), 2), dtype=np.int64), np.zeros(1, dtype=np.int64)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _sift_down(rows, i, n) -> None:
     # comparisons written out: helper calls on `rows` cost a refcount each
     score, key = rows[i, 0], rows[i, 1]
@@ -40,12 +40,21 @@ def heapify(rows, size) -> None:
         _sift_down(rows, i, size[0])
 
 
-@numba.njit(cache=True, inline="always")
-def push(rows, size, score, key):
-    """Push (score, key); returns the (possibly regrown) rows."""
+@numba.njit(cache=True)
+def reserved(rows, size, extra: int):
+    """rows itself when `extra` more entries fit, else a larger copy. Kept out
+    of push: reassigning an array inside a hot helper costs numba refcounts."""
+    if size[0] + extra <= len(rows):
+        return rows
+    grown = np.zeros((2 * (size[0] + extra), 2), dtype=np.int64)
+    grown[: size[0]] = rows[: size[0]]
+    return grown
+
+
+@numba.njit(cache=True)
+def push(rows, size, score, key) -> None:
+    """Push (score, key); rows must have room (see reserved)."""
     n = size[0]
-    if n == len(rows):
-        rows = np.concatenate((rows, np.zeros_like(rows)))
     size[0] = n + 1
     while n > 0:
         parent = (n - 1) // 4
@@ -54,16 +63,15 @@ def push(rows, size, score, key):
         rows[n, 0], rows[n, 1] = rows[parent, 0], rows[parent, 1]
         n = parent
     rows[n, 0], rows[n, 1] = score, key
-    return rows
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def top_score(rows, size) -> int:
     """Score of the best entry, or -1 when empty."""
     return rows[0, 0] if size[0] > 0 else -1
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def pop(rows, size):
     """Remove and return the top (score, key); the heap must not be empty."""
     score, key = rows[0, 0], rows[0, 1]

@@ -30,17 +30,17 @@ def unpack_pair(key):
 
 @numba.njit(cache=True)
 def new_counts(n_in: int, n_shifts: int, expected: int):
-    """(dense, slots, meta): dense[a, b, d, s>0] for inputs a, b below a size
-    limit and d < n_shifts (all input pairs' relative shifts)."""
+    """(dense, table): dense[a, b, d, s>0] for inputs a, b below a size limit
+    and d < n_shifts (all input pairs' relative shifts), the other pairs in
+    the hash table."""
     n_dense = n_in
     while n_dense * n_dense * n_shifts * 2 > _DENSE_LIMIT:
         n_dense -= 1
-    slots, meta = ht.new_table(expected, 0)
-    return np.zeros((n_dense, n_dense, n_shifts, 2), dtype=np.int32), slots, meta
+    return np.zeros((n_dense, n_dense, n_shifts, 2), dtype=np.int32), ht.new_table(expected, 0)
 
 
 @numba.njit(cache=True)
-def add_counts(dense, slots, meta, keys, n, delta) -> None:
+def add_counts(dense, table, keys, n, delta) -> None:
     """Count of each of keys[:n] += delta, absent keys starting at 0 (reserve
     hash room first). One call per batch keeps numba's array refcounting out
     of the per-key loop."""
@@ -51,27 +51,29 @@ def add_counts(dense, slots, meta, keys, n, delta) -> None:
         if a < n_dense and b < n_dense:
             dense[a, b, (key >> 1) & 63, key & 1] += delta
         else:
-            ht.add(slots, meta, key, delta)
+            ht.add(table, key, delta)
 
 
 @numba.njit(cache=True)
-def drop_counts(dense, slots, meta, keys, n) -> None:
+def drop_counts(dense, table, keys, n) -> None:
     """Count of each of keys[:n] -= 1 where one is kept: a pair that is not
-    stored was seen at most once, and its count can only fall."""
+    stored was seen at most once, and its count can only fall. A hashed pair
+    whose count falls below 2 leaves the table (it reads 0 from then on): it
+    can never be shared again, and the table stays small enough for cache."""
     n_dense = dense.shape[0]
     for i in range(n):
         key = keys[i]
         a, b = key >> 31, (key >> 7) & _SIG_MASK
         if a < n_dense and b < n_dense:
             dense[a, b, (key >> 1) & 63, key & 1] -= 1
-        elif ht.get(slots, meta, key) > 0:
-            ht.add(slots, meta, key, -1)
+        else:
+            ht.decrement(table, key, 2)
 
 
-@numba.njit(cache=True, inline="always")
-def get_count(dense, slots, meta, key) -> int:
+@numba.njit(cache=True)
+def get_count(dense, table, key) -> int:
     a, b, d, s = unpack_pair(key)
     n_dense = dense.shape[0]
     if a < n_dense and b < n_dense:
         return dense[a, b, d, 1 if s > 0 else 0]
-    return ht.get(slots, meta, key)
+    return ht.get(table, key)

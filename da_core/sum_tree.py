@@ -13,6 +13,16 @@ from da_core.signals import add_adder
 
 
 @numba.njit(cache=True)
+def _argmin(values, n) -> int:
+    """np.argmin(values[:n]) (first of equals) without making a slice, which numba refcounts."""
+    best = 0
+    for i in range(1, n):
+        if values[i] < values[best]:
+            best = i
+    return best
+
+
+@numba.njit(cache=True)
 def sum_outputs(term_sig, term_shift, term_sign, n_terms, parent, parent_sign, adders, lo, hi, depth, count, n_in):
     """Sum each output's terms into one signal; returns (out_index, out_shift, out_sign).
 
@@ -44,11 +54,11 @@ def sum_outputs(term_sig, term_shift, term_sign, n_terms, parent, parent_sign, a
         for k in range(n):
             rank[k] = (depth[t_sig[k]] << 32) + bit_width(lo[t_sig[k]], hi[t_sig[k]]) + t_shift[k]
         while n > 1:
-            i1 = np.argmin(rank[:n])
+            i1 = _argmin(rank, n)
             n -= 1
             s1, h1, g1 = t_sig[i1], t_shift[i1], t_sign[i1]
             t_sig[i1], t_shift[i1], t_sign[i1], rank[i1] = t_sig[n], t_shift[n], t_sign[n], rank[n]
-            i2 = np.argmin(rank[:n])
+            i2 = _argmin(rank, n)
             s2, h2, g2 = t_sig[i2], t_shift[i2], t_sign[i2]
             if h2 < h1 or (h1 == h2 and g2 > g1):  # base = lower shift; on a tie the positive one
                 s1, h1, g1, s2, h2, g2 = s2, h2, g2, s1, h1, g1

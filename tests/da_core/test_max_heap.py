@@ -10,7 +10,8 @@ def test_pops_in_score_then_key_order():
     for _ in range(5000):
         if rng.random() < 0.6 or not ref:
             score, key = int(rng.integers(0, 40)), int(rng.integers(0, 500))
-            rows = mh.push(rows, size, score, key)
+            rows = mh.reserved(rows, size, 1)
+            mh.push(rows, size, score, key)
             ref.append((-score, key))
         else:
             ref.sort()

@@ -10,21 +10,21 @@ def test_key_round_trip():
 
 
 def test_dense_and_hashed_pairs_count_alike():
-    dense, slots, meta = new_counts(4, 3, 16)
+    dense, table = new_counts(4, 3, 16)
     keys = [pair_key(1, 2, 2, -1), pair_key(1, 9, 5, 1), pair_key(9, 10, 0, 1)]  # dense, hashed, hashed
     batch = np.array(keys * 3, dtype=np.int64)
-    slots, meta = ht.reserved(slots, meta, len(batch))
-    add_counts(dense, slots, meta, batch, len(batch), 1)
-    assert [get_count(dense, slots, meta, k) for k in keys] == [3, 3, 3]
-    drop_counts(dense, slots, meta, batch, 2)
-    assert [get_count(dense, slots, meta, k) for k in keys] == [2, 2, 3]
+    table = ht.reserved(table, len(batch))
+    add_counts(dense, table, batch, len(batch), 1)
+    assert [get_count(dense, table, k) for k in keys] == [3, 3, 3]
+    drop_counts(dense, table, batch, 2)
+    assert [get_count(dense, table, k) for k in keys] == [2, 2, 3]
     assert dense.sum() == 2
 
 
 def test_drop_leaves_unstored_pairs_alone():
-    dense, slots, meta = new_counts(2, 2, 16)
+    dense, table = new_counts(2, 2, 16)
     unseen, once = pair_key(5, 6, 1, 1), pair_key(0, 1, 1, -1)
-    add_counts(dense, slots, meta, np.array([once]), 1, 1)
-    drop_counts(dense, slots, meta, np.array([unseen, once]), 2)
-    assert get_count(dense, slots, meta, unseen) == 0 and meta[0] == 0
-    assert get_count(dense, slots, meta, once) == 0
+    add_counts(dense, table, np.array([once]), 1, 1)
+    drop_counts(dense, table, np.array([unseen, once]), 2)
+    assert get_count(dense, table, unseen) == 0 and ht.occupied(table) == 0
+    assert get_count(dense, table, once) == 0
