@@ -65,17 +65,20 @@ int main(int argc, char** argv) {
 @INIT@
     top.eval();
     const long cycles = latency ? n + latency - 1 : n;
+    long evals = 0;
     for (long c = 0; c < cycles; ++c) {
 @PUT@
-        if (!latency) { top.eval(); get(top.out, &out[c * ob], ob); continue; }
+        if (!latency) { top.eval(); ++evals; get(top.out, &out[c * ob], ob); continue; }
 #if @HAS_CLK@
         top.clk = 1;  // the rising edge's eval settles the logic on the new input first
         top.eval();
+        ++evals;
         const long k = c - (latency - 1);
         if (k >= 0) get(top.out, &out[k * ob], ob);
-        if (!rearm(top.rootp, 0)) { top.clk = 0; top.eval(); }
+        if (!rearm(top.rootp, 0)) { top.clk = 0; top.eval(); ++evals; }
 #endif
     }
+    std::printf("%ld %ld\n", cycles, evals);
     top.final();
     f = std::fopen(argv[2], "wb");
     if (!f || std::fwrite(out.data(), 1, n * ob, f) != static_cast<size_t>(n * ob)) { std::fprintf(stderr, "cannot write %s\n", argv[2]); return 1; }
@@ -104,6 +107,7 @@ class CompiledModel:
         self.binary = self.build_dir / f"{self.meta.name}_model"
         self.last_samples_per_second = None
         self.last_cycles = self.last_latency_cycles = None  # of a stream design's last call (first chunk)
+        self.last_evals_per_cycle = None  # Verilator evals per clock in the last call's first chunk: 1 where rearmed
         if build:
             self.build()
 
@@ -152,17 +156,16 @@ class CompiledModel:
             return np.zeros((n, len(meta.outputs)), np.int64)
         start = time.perf_counter()
         binary = self.build()
-        words = bus.pack(codes, meta.inputs, meta.inp_width)
-        out_bytes = bus.n_bytes(meta.out_width)
-        # samples are independent: large runs are split over the cores, one harness process per chunk
+        # samples are independent: large runs are split over the cores, one harness process per chunk,
+        # each thread packing and unpacking its own chunk (NumPy lets go of the GIL meanwhile)
         workers = max(1, min(n_cores(), n // MIN_SPLIT_SAMPLES))
         size = min(CHUNK_SAMPLES, -(-n // workers))
         starts = range(0, n, size)
         with ThreadPoolExecutor(workers) as pool:
-            chunks = pool.map(lambda i: self._stream(binary, words[i:i + size], out_bytes), starts)
-            out_words = np.concatenate(list(tqdm(chunks, total=len(starts), desc="simulating", unit="chunk",
-                                                 disable=True if len(starts) < 2 else None)))
-        result = bus.unpack(out_words, meta.outputs)
+            chunks = list(tqdm(pool.map(lambda i: self._stream(binary, codes[i:i + size]), starts), total=len(starts),
+                               desc="simulating", unit="chunk", disable=True if len(starts) < 2 else None))
+        self.last_evals_per_cycle = chunks[0][1]
+        result = np.concatenate([c[0] for c in chunks])
         self.last_samples_per_second = n / (time.perf_counter() - start)
         return result
 
@@ -186,17 +189,20 @@ class CompiledModel:
         self.last_cycles, self.last_latency_cycles = parts[0][1], parts[0][2]
         return np.concatenate([p[0] for p in parts])
 
-    def _stream(self, binary: Path, words: np.ndarray, out_bytes: int) -> np.ndarray:
-        """Run one chunk of packed samples back to back through the pipeline; returns packed outputs."""
-        meta, n = self.meta, len(words)
+    def _stream(self, binary: Path, codes: np.ndarray) -> tuple[np.ndarray, float]:
+        """Run one chunk of samples back to back through the pipeline; returns its output codes and the
+        harness's evals per clock."""
+        meta, n = self.meta, len(codes)
         with tempfile.TemporaryDirectory(prefix="adderflow_model_") as tmp:
             inp, out = Path(tmp) / "inp.bin", Path(tmp) / "out.bin"
-            inp.write_bytes(np.ascontiguousarray(words).tobytes())
+            np.ascontiguousarray(bus.pack(codes, meta.inputs, meta.inp_width)).tofile(inp)
             result = subprocess.run([str(binary), str(inp), str(out), str(n), str(meta.latency_cycles)],
                                     capture_output=True, text=True)
             if result.returncode:
                 raise RuntimeError(f"the compiled model of {meta.name} failed: {result.stderr[-2000:]}")
-            return np.fromfile(out, np.uint8).reshape(n, out_bytes)
+            cycles, evals = map(int, result.stdout.split())
+            words = np.fromfile(out, np.uint8).reshape(n, bus.n_bytes(meta.out_width))
+        return bus.unpack(words, meta.outputs), evals / cycles
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Real output values (float64, exact) of the RTL on input values on the program's input grid,
