@@ -42,14 +42,15 @@ def load_sim(checkout: Path):
     return module
 
 
-def cpu_seconds() -> float:
-    """User + system CPU of this process and its finished children."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def cpu_seconds() -> np.ndarray:
+    """User + system CPU of this process (Python: quantizers, packing) and of its finished children (harnesses)."""
+    return np.array([r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                      resource.getrusage(resource.RUSAGE_CHILDREN))])
 
 
 def timed_runs(models: dict, x: np.ndarray, repeats: int) -> dict:
-    """Each model's predict on x, ``repeats`` times, the models interleaved; wall and CPU seconds per run."""
+    """Each model's predict on x, ``repeats`` times, the models interleaved; wall seconds and CPU seconds
+    (this process, harnesses) of each run, and the last outputs."""
     times = {name: ([], []) for name in models}
     outputs = {}
     for _ in range(repeats):
@@ -104,9 +105,12 @@ def main(argv=None) -> int:
     for name, (walls, cpus, y) in runs.items():
         assert np.array_equal(y[:checked], expected), f"{name}: RTL != reference"
         seconds = statistics.median(walls)
+        python_us, harness_us = np.median(cpus, axis=0) / args.samples * 1e6
         rows[name] = dict(seconds=round(seconds, 2), samples_per_second=round(args.samples / seconds),
-                          runs_seconds=[round(t, 2) for t in walls],
-                          cpu_us_per_sample=round(statistics.median(cpus) / args.samples * 1e6, 2))
+                          runs_seconds=[round(t, 2) for t in walls], python_cpu_us_per_sample=round(python_us, 2),
+                          harness_cpu_us_per_sample=round(harness_us, 2),
+                          # what the CPU time allows on idle cores, every core busy: a bound, not a measurement
+                          cpu_bound_samples_per_second=round(os.cpu_count() / (python_us + harness_us) * 1e6))
     row = dict(design=repr(design), backend=design.report["backend"], adders=design.report["adders"],
                latency_cycles=design.latency_cycles, build_seconds=round(build, 1), samples=args.samples,
                repeats=args.repeats, checked_against_network=checked, load_average_1min_before=round(load, 1),
