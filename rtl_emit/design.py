@@ -37,8 +37,8 @@ from .yosys import VHDL_NO_YOSYS
 DEFAULT_NAME = "adderflow_top"  # the Verilog module's name
 BACKENDS = ("auto", "amaranth", "direct")
 HDLS = ("verilog", "vhdl")  # the languages a design is written in
-# samples quantized at a time: malloc reuses NumPy temporaries of this size, where those of a whole data set
-# are fresh pages every call (their page faults cost 3x the quantizer's arithmetic on a million samples)
+# samples quantized and coded at a time: malloc reuses NumPy temporaries of this size, where those of a whole
+# data set are fresh pages every call (their page faults cost 3x the arithmetic on a million samples)
 QUANTIZE_ROWS = 1 << 16
 AUTO_DIRECT_ADDERS = 5000  # above this, backend="auto" writes Verilog directly (Amaranth: ~2 ms or more per adder)
 
@@ -89,10 +89,12 @@ class Design:
             return self.program.input_codes(np.asarray(x))
         several = isinstance(x, (list, tuple))  # one array per model input
         n = len((x[0] if x else ()) if several else x)
-        parts = [flat_samples(self.network.quantize_inputs([a[i:i + QUANTIZE_ROWS] for a in x] if several
-                                                           else x[i:i + QUANTIZE_ROWS]))
-                 for i in range(0, max(n, 1), QUANTIZE_ROWS)]
-        return self.program.input_codes(np.concatenate(parts))
+        try:
+            return np.concatenate([self.program.input_codes(flat_samples(self.network.quantize_inputs(
+                [a[i:i + QUANTIZE_ROWS] for a in x] if several else x[i:i + QUANTIZE_ROWS])))
+                for i in range(0, max(n, 1), QUANTIZE_ROWS)])
+        except ValueError:  # refused: again in one piece, so that the message counts samples from the first
+            return self.program.input_codes(flat_samples(self.network.quantize_inputs(x)))
 
     @classmethod
     def load(cls, out_dir: str | Path) -> "Design":

@@ -117,3 +117,22 @@ def test_inputs_are_quantized_in_blocks_of_samples(design, monkeypatch):
     np.testing.assert_array_equal(design.input_codes(x), expected)
     two = dataclasses.replace(design, network=TwoInputNetwork())
     np.testing.assert_array_equal(two.input_codes([x[:, :4], x[:, 4:]]), expected)
+
+
+class OffGridNetwork(FakeNetwork):
+    """FakeNetwork whose quantizer lets a raw first input of 0.125 through, off that input's integer grid."""
+
+    def quantize_inputs(self, x):
+        values = super().quantize_inputs(x)
+        values[0][x[:, 0] == 0.125, 0, 0] = 0.125
+        return values
+
+
+def test_a_refusal_in_a_later_block_names_the_sample_in_the_whole_run(design, monkeypatch):
+    import rtl_emit.design
+
+    monkeypatch.setattr(rtl_emit.design, "QUANTIZE_ROWS", 7)
+    x = _raw_inputs(30)
+    x[20, 0] = 0.125
+    with pytest.raises(ValueError, match="input 0 of sample 20 is .*0.125"):
+        dataclasses.replace(design, network=OffGridNetwork()).input_codes(x)
