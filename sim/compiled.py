@@ -4,7 +4,8 @@
 a small C++ harness around the Verilated module: it reads the packed input bus
 words of all samples from a file, presents one sample per clock (with ``ce`` and
 ``inp_valid`` high, ``rst`` low), collects each output ``latency_cycles`` edges
-later and writes the output words back. No cocotb and no Python per sample, so a
+later and writes the output words back. One Verilator eval per clock where Verilator lets the harness
+rearm its rising-edge trigger (``last_evals_per_cycle`` says which). No cocotb and no Python per sample, so a
 data set goes through the real Verilog at millions of cycles per second. A stream design
 (``io="stream"``) gets the beat-by-beat harness of ``sim.stream_harness`` instead.
 """
@@ -37,9 +38,19 @@ _HARNESS = r"""// Streams samples through V@NAME@, one per clock (written by add
 #include <cstring>
 #include <vector>
 #include "V@NAME@.h"
+#include "V@NAME@___024root.h"
 #include "verilated.h"
 
 @PORT_IO@
+
+// Verilator sees a rising clock edge where clk is high and was low at the last eval, which it keeps in a
+// member of the root. Where that member exists, clearing it makes the next eval with clk high an edge
+// again, so a cycle takes one eval instead of two (a falling-edge eval re-runs all the input logic).
+template <class R> static auto rearm(R* root, int) -> decltype(root->__Vtrigprevexpr___TOP__clk__0 = 0, true) {
+    root->__Vtrigprevexpr___TOP__clk__0 = 0;
+    return true;
+}
+template <class R> static bool rearm(R*, long) { return false; }
 
 int main(int argc, char** argv) {
     if (argc != 5) { std::fprintf(stderr, "usage: %s IN OUT N LATENCY\n", argv[0]); return 2; }
@@ -55,18 +66,20 @@ int main(int argc, char** argv) {
 @INIT@
     top.eval();
     const long cycles = latency ? n + latency - 1 : n;
+    long evals = 0;
     for (long c = 0; c < cycles; ++c) {
 @PUT@
-        if (!latency) { top.eval(); get(top.out, &out[c * ob], ob); continue; }
+        if (!latency) { top.eval(); ++evals; get(top.out, &out[c * ob], ob); continue; }
 #if @HAS_CLK@
         top.clk = 1;  // the rising edge's eval settles the logic on the new input first
         top.eval();
+        ++evals;
         const long k = c - (latency - 1);
         if (k >= 0) get(top.out, &out[k * ob], ob);
-        top.clk = 0;
-        top.eval();
+        if (!rearm(top.rootp, 0)) { top.clk = 0; top.eval(); ++evals; }
 #endif
     }
+    std::printf("%ld %ld\n", cycles, evals);
     top.final();
     f = std::fopen(argv[2], "wb");
     if (!f || std::fwrite(out.data(), 1, n * ob, f) != static_cast<size_t>(n * ob)) { std::fprintf(stderr, "cannot write %s\n", argv[2]); return 1; }
@@ -95,6 +108,7 @@ class CompiledModel:
         self.binary = self.build_dir / f"{self.meta.name}_model"
         self.last_samples_per_second = None
         self.last_cycles = self.last_latency_cycles = None  # of a stream design's last call (first chunk)
+        self.last_evals_per_cycle = None  # Verilator evals per clock in the last call's first chunk: 1 where rearmed
         if build:
             self.build()
 
@@ -144,16 +158,15 @@ class CompiledModel:
         start = time.perf_counter()
         binary = self.build()
         words = bus.pack(codes, meta.inputs, meta.inp_width)
-        out_bytes = bus.n_bytes(meta.out_width)
         # samples are independent: large runs are split over the cores, one harness process per chunk
         workers = max(1, min(n_cores(), n // MIN_SPLIT_SAMPLES))
         size = min(CHUNK_SAMPLES, -(-n // workers))
         starts = range(0, n, size)
         with ThreadPoolExecutor(workers) as pool:
-            chunks = pool.map(lambda i: self._stream(binary, words[i:i + size], out_bytes), starts)
-            out_words = np.concatenate(list(tqdm(chunks, total=len(starts), desc="simulating", unit="chunk",
-                                                 disable=True if len(starts) < 2 else None)))
-        result = bus.unpack(out_words, meta.outputs)
+            chunks = list(tqdm(pool.map(lambda i: self._stream(binary, words[i:i + size]), starts), total=len(starts),
+                               desc="simulating", unit="chunk", disable=True if len(starts) < 2 else None))
+        self.last_evals_per_cycle = chunks[0][1]
+        result = bus.unpack(np.concatenate([c[0] for c in chunks]), meta.outputs)
         self.last_samples_per_second = n / (time.perf_counter() - start)
         return result
 
@@ -177,8 +190,9 @@ class CompiledModel:
         self.last_cycles, self.last_latency_cycles = parts[0][1], parts[0][2]
         return np.concatenate([p[0] for p in parts])
 
-    def _stream(self, binary: Path, words: np.ndarray, out_bytes: int) -> np.ndarray:
-        """Run one chunk of packed samples back to back through the pipeline; returns packed outputs."""
+    def _stream(self, binary: Path, words: np.ndarray) -> tuple[np.ndarray, float]:
+        """Run one chunk of packed samples back to back through the pipeline; returns the packed outputs and
+        the harness's evals per clock."""
         meta, n = self.meta, len(words)
         with tempfile.TemporaryDirectory(prefix="adderflow_model_") as tmp:
             inp, out = Path(tmp) / "inp.bin", Path(tmp) / "out.bin"
@@ -187,7 +201,8 @@ class CompiledModel:
                                     capture_output=True, text=True)
             if result.returncode:
                 raise RuntimeError(f"the compiled model of {meta.name} failed: {result.stderr[-2000:]}")
-            return np.fromfile(out, np.uint8).reshape(n, out_bytes)
+            cycles, evals = map(int, result.stdout.split())
+            return np.fromfile(out, np.uint8).reshape(n, bus.n_bytes(meta.out_width)), evals / cycles
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Real output values (float64, exact) of the RTL on input values on the program's input grid,

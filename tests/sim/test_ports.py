@@ -92,7 +92,9 @@ def test_large_runs_stream_in_chunks_with_the_same_result(controlled, program, m
 
     codes = random_codes(program, 2500, seed=9)
     monkeypatch.setattr(sim.compiled, "CHUNK_SAMPLES", 700)  # 4 chunks, the last one short
-    assert np.array_equal(CompiledModel(controlled)(codes), program.run(codes))
+    model = CompiledModel(controlled)
+    assert np.array_equal(model(codes), program.run(codes))
+    assert model.last_evals_per_cycle == 1  # the rising edge rearmed, no falling-edge eval
 
 
 def test_runs_split_over_cores_give_the_same_result(controlled, program, monkeypatch):

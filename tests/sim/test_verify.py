@@ -98,3 +98,41 @@ def test_without_network_inputs_are_values_on_the_grid(design):
     x[1, 1] += 2.0 ** (INPUTS[1].exp - 1)
     with pytest.raises(ValueError, match="input 1 of sample 1"):
         verify(design, x)
+
+
+class TwoInputNetwork(FakeNetwork):
+    """FakeNetwork's model with its inputs given as two arrays, (n, 4) and (n, 3)."""
+
+    def quantize_inputs(self, xs):
+        return super().quantize_inputs(np.concatenate(xs, axis=1))
+
+
+def test_inputs_are_quantized_in_blocks_of_samples(design, monkeypatch):
+    import rtl_emit.design
+
+    x = _raw_inputs(30)
+    expected = design.program.input_codes(
+        np.concatenate([a.reshape(len(a), -1) for a in FakeNetwork().quantize_inputs(x)], axis=1))
+    monkeypatch.setattr(rtl_emit.design, "QUANTIZE_ROWS", 7)  # 5 blocks, the last one short
+    np.testing.assert_array_equal(design.input_codes(x), expected)
+    two = dataclasses.replace(design, network=TwoInputNetwork())
+    np.testing.assert_array_equal(two.input_codes([x[:, :4], x[:, 4:]]), expected)
+
+
+class OffGridNetwork(FakeNetwork):
+    """FakeNetwork whose quantizer lets a raw first input of 0.125 through, off that input's integer grid."""
+
+    def quantize_inputs(self, x):
+        values = super().quantize_inputs(x)
+        values[0][x[:, 0] == 0.125, 0, 0] = 0.125
+        return values
+
+
+def test_a_refusal_in_a_later_block_names_the_sample_in_the_whole_run(design, monkeypatch):
+    import rtl_emit.design
+
+    monkeypatch.setattr(rtl_emit.design, "QUANTIZE_ROWS", 7)
+    x = _raw_inputs(30)
+    x[20, 0] = 0.125
+    with pytest.raises(ValueError, match="input 0 of sample 20 is .*0.125"):
+        dataclasses.replace(design, network=OffGridNetwork()).input_codes(x)
