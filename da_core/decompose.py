@@ -93,19 +93,18 @@ def choose_parents(U, in_depth, max_depth, salt=0):
     cap[j] is the deepest output j may be so that its descendants still meet
     max_depth; diff[:, j]'s Kraft sum plus 2^cap[parent] fits under 2^cap[j].
     """
+    return parents_from_links(U, in_depth, max_depth, candidate_links(U), salt)
+
+
+@numba.njit(cache=True)
+def candidate_links(U):
+    """Every link worth taking, rows (saving, child, parent, sign). It does not
+    depend on the depth bound or the tie-break, so the solver's passes share it."""
     n_in, n_out = U.shape
-    parent = np.full(n_out, -1, dtype=np.int64)
-    parent_sign = np.ones(n_out, dtype=np.int64)
-    cap = np.full(n_out, max_depth, dtype=np.int64)
-    diff = U.copy()
     own = np.zeros(n_out, dtype=np.int64)
-    kraft = np.zeros(n_out, dtype=np.int64)
     for j in range(n_out):
         for i in range(n_in):
             own[j] += csd_digit_count(U[i, j])
-        kraft[j] = _kraft(U[:, j], in_depth)
-
-    # every link worth taking, by saving: (saving, child, parent, sign)
     links = np.zeros((4 * n_out + 16, 4), dtype=np.int64)
     n_links = 0
     for j in range(n_out):
@@ -123,6 +122,21 @@ def choose_parents(U, in_depth, max_depth, salt=0):
                     links = np.concatenate((links, np.zeros_like(links)))
                 links[n_links, 0], links[n_links, 1], links[n_links, 2], links[n_links, 3] = best, j, k, best_sign
                 n_links += 1
+    return links[:n_links].copy()
+
+
+@numba.njit(cache=True)
+def parents_from_links(U, in_depth, max_depth, links, salt=0):
+    """choose_parents from its candidate_links: the forest for one tie-break `salt`."""
+    n_in, n_out = U.shape
+    parent = np.full(n_out, -1, dtype=np.int64)
+    parent_sign = np.ones(n_out, dtype=np.int64)
+    cap = np.full(n_out, max_depth, dtype=np.int64)
+    diff = U.copy()
+    kraft = np.zeros(n_out, dtype=np.int64)
+    for j in range(n_out):
+        kraft[j] = _kraft(U[:, j], in_depth)
+    n_links = len(links)
     # ties broken by a hash of the link and `salt`, so passes try different forests
     rank = np.empty(n_links, dtype=np.int64)
     for t in range(n_links):

@@ -12,7 +12,7 @@ from da_core.adder_graph import AdderGraph
 from da_core.columns import unique_columns
 from da_core.csd import csd_digit_counts, csd_terms
 from da_core.cse import MAX_SIGNALS, extract_common_pairs
-from da_core.decompose import choose_parents
+from da_core.decompose import candidate_links, parents_from_links
 from da_core.signals import SignalTable
 from da_core.sum_tree import sum_outputs
 
@@ -81,9 +81,10 @@ def solve_integer(
     if passes is None:
         passes = max(1, min(MAX_PASSES, PASS_DIGITS // max(int(csd_digit_counts(U).sum()), 1)))
     skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
+    links = candidate_links(U)
     best = None
     for salt in range(passes):
-        table, outs = _one_pass(U, lo, hi, in_depth, depth_bound, salt, skews[salt % len(skews)])
+        table, outs = _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skews[salt % len(skews)])
         score = table.score(objective)
         if best is None or score < best[0]:
             best = score, table, outs
@@ -100,10 +101,11 @@ def solve_integer(
     )
 
 
-def _one_pass(U, lo, hi, in_depth, depth_bound, salt, skew):
-    """Stages 1-3 once, ties broken by `salt`: (signal table, (out_index, out_shift, out_sign))."""
+def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew):
+    """Stages 1-3 once, ties broken by `salt`: (signal table, (out_index, out_shift, out_sign)).
+    links: candidate_links(U), shared by the passes."""
     n_in = U.shape[0]
-    parent, parent_sign, cap, diff = choose_parents(U, in_depth, depth_bound, salt)
+    parent, parent_sign, cap, diff = parents_from_links(U, in_depth, depth_bound, links, salt)
     term_sig, term_shift, term_sign, n_terms = csd_terms(diff)
     if n_in + 2 * n_terms.sum() >= MAX_SIGNALS:
         raise ValueError(
