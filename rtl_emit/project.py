@@ -114,14 +114,7 @@ def markdown(meta: dict) -> str:
         if isinstance(p, dict):
             lines.append(f"| `{port}` | {p['direction']} | {p['width']} | {p['role']} |")
     lines += ["", f"Bus order: {meta['ports']['bus_order']}.", ""]
-    for title, elements in (("Input elements (`inp`)", meta["inputs"]), ("Output elements (`out`)", meta["outputs"])):
-        lines += [f"## {title}", "", "| element | bits | signed | int bits | frac bits | range |",
-                  "|---|---|---|---|---|---|"]
-        for e in elements:
-            bits = f"[{e['lsb'] + e['width'] - 1}:{e['lsb']}]" if e["width"] else "(none: constant 0)"
-            lines.append(f"| {e['index']} | {bits} | {'yes' if e['signed'] else 'no'} | {e['int_bits']} | "
-                         f"{e['frac_bits']} | {e['lo']}..{e['hi']} x 2^{e['exp']} |")
-        lines.append("")
+    lines += element_tables(meta, "Input elements (`inp`)", "Output elements (`out`)")
     files = meta["files"]
     lines += ["## Files", "",
               f"- `{files['tcl']}`: Vivado out-of-context synthesis: `vivado -mode batch -source {files['tcl']}`",
@@ -140,6 +133,20 @@ def yosys_rows(y: dict) -> list[str]:
     return [f"| Yosys synth_xilinx ({y['family']}): LUTs | {y['luts']} (+{y['srl']} SRL, {y['inv']} INV) |",
             f"| Yosys: CARRY cells | {y['carry']} |", f"| Yosys: DSP48E2s | {y.get('dsps', 0)} |",
             f"| Yosys: FFs | {y['ffs']} |", f"| Yosys: longest logic path, cells | {y['longest_path_cells']} |"]
+
+
+def element_tables(meta: dict, input_title: str, output_title: str) -> list[str]:
+    """Markdown tables of the input and output bus elements: where each sits and its fixed-point format."""
+    lines = []
+    for title, elements in ((input_title, meta["inputs"]), (output_title, meta["outputs"])):
+        lines += [f"## {title}", "", "| element | bits | signed | int bits | frac bits | range |",
+                  "|---|---|---|---|---|---|"]
+        for e in elements:
+            bits = f"[{e['lsb'] + e['width'] - 1}:{e['lsb']}]" if e["width"] else "(none: constant 0)"
+            lines.append(f"| {e['index']} | {bits} | {'yes' if e['signed'] else 'no'} | {e['int_bits']} | "
+                         f"{e['frac_bits']} | {e['lo']}..{e['hi']} x 2^{e['exp']} |")
+        lines.append("")
+    return lines
 
 
 def write_testbench(tb_dir: Path, meta: dict, program: Program, n_samples: int, seed: int = 0) -> None:

@@ -18,7 +18,7 @@ from da_core.stream import StreamProgram
 from . import bus, timing
 from .metadata import FORMAT, DesignFiles
 from .pipeline import PipelinePlan
-from .project import yosys_rows
+from .project import element_tables, yosys_rows
 from .ports import bus_elements, bus_offsets, bus_width
 from .stream_glue import Glue, holds, padding_cycles, padding_tail
 
@@ -134,12 +134,7 @@ def markdown(meta: dict) -> str:
     lines += [f"| `{k}` | {p['direction']} | {p['width']} | {p['role']} |" for k, p in meta["ports"].items()
               if isinstance(p, dict)]
     lines += ["", f"Bus order: {meta['ports']['bus_order']}.", ""]
-    for title, elements in (("Input elements of a beat (`inp`)", meta["inputs"]),
-                            ("Output elements of a beat (`out`)", meta["outputs"])):
-        lines += [f"## {title}", "", "| element | bits | signed | range |", "|---|---|---|---|"]
-        lines += [f"| {e['index']} | " + (f"[{e['lsb'] + e['width'] - 1}:{e['lsb']}]" if e["width"] else "(none)")
-                  + f" | {'yes' if e['signed'] else 'no'} | {e['lo']}..{e['hi']} x 2^{e['exp']} |" for e in elements]
-        lines.append("")
+    lines += element_tables(meta, "Input elements of a beat (`inp`)", "Output elements of a beat (`out`)")
     files = meta["files"]
     lines += ["## Files", "",
               f"- `{files['tcl']}`: Vivado out-of-context synthesis: `vivado -mode batch -source {files['tcl']}`",
