@@ -30,7 +30,7 @@ def csd_digit_counts(W: np.ndarray) -> np.ndarray:
     return counts
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def csd_terms(W: np.ndarray):
     """Signed-digit terms of every column of W (n_in, n_out).
 

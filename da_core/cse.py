@@ -236,7 +236,7 @@ def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, new_keys,
     return new_keys, n_new + n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def extract_common_pairs(
     term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget, salt=0, skew=4
 ):

@@ -125,7 +125,7 @@ def candidate_links(U):
     return links[:n_links].copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def parents_from_links(U, in_depth, max_depth, links, salt=0):
     """choose_parents from its candidate_links: the forest for one tie-break `salt`."""
     n_in, n_out = U.shape

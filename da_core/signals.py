@@ -41,7 +41,7 @@ class SignalTable:
         return (adders, cost) if objective == "adders" else (cost, adders)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _total_cost(adders, lo, hi, n_in, n_adders) -> int:
     total = 0
     for k in range(n_adders):

@@ -6,6 +6,9 @@ outputs built from close outputs (decompose), signed digits (csd), shared
 pairs of terms (cse), then the final depth-aware sum of each output (sum_tree).
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from da_core.adder_graph import AdderGraph
@@ -30,6 +33,11 @@ PASS_DIGITS = 8000
 # at 128x128 and 256x256 the skewed weights cost 1-2% more adders at the minimum depth, and time.
 DEPTH_SKEWS = ((2, 3), (4, 3), (4,))
 _INT64_HEADROOM = 1 << 61
+# Threads for the passes of one solve: the passes are independent and their numba kernels release the GIL,
+# so two cores halve a multi-pass solve's wall time (the best pass is still chosen in pass order).
+SOLVE_THREADS = 2
+_pools: dict[int, ThreadPoolExecutor] = {}  # by thread count, kept between solves
+os.register_at_fork(after_in_child=_pools.clear)  # a forked worker has none of its parent's threads
 
 
 def min_depth(W: np.ndarray, in_depth: np.ndarray | None = None) -> int:
@@ -53,6 +61,7 @@ def solve_integer(
     in_depth: np.ndarray | None = None,
     passes: int | None = None,
     objective: str = "cost",
+    threads: int = SOLVE_THREADS,
 ) -> AdderGraph:
     """Adder graph computing y = x @ W exactly for integer x with lo <= x <= hi.
 
@@ -61,6 +70,7 @@ def solve_integer(
     possible depth plus DEFAULT_DEPTH_SLACK. passes: greedy passes with
     different tie-breaks (None: by size); the one with the least `objective`
     ("cost", Σ adder widths ≈ LUTs, or "adders"), the other breaking ties, is kept.
+    threads: run the passes on up to this many threads; the graph does not depend on it.
     """
     if objective not in ("cost", "adders"):
         raise ValueError(f"objective must be 'cost' or 'adders', got {objective!r}")
@@ -82,9 +92,11 @@ def solve_integer(
         passes = max(1, min(MAX_PASSES, PASS_DIGITS // max(int(csd_digit_counts(U).sum()), 1)))
     skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
     links = candidate_links(U)
+    def one_pass(salt):
+        return _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skews[salt % len(skews)])
+
     best = None
-    for salt in range(passes):
-        table, outs = _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skews[salt % len(skews)])
+    for table, outs in _map_passes(one_pass, passes, threads):
         score = table.score(objective)
         if best is None or score < best[0]:
             best = score, table, outs
@@ -99,6 +111,15 @@ def solve_integer(
         out_shift=np.where(zero, 0, u_shift[safe] + col_shift) if len(u_index) else col_shift.copy(),
         out_sign=np.where(zero, 1, u_sign[safe] * col_sign) if len(u_index) else col_sign.copy(),
     )
+
+
+def _map_passes(one_pass, passes: int, threads: int):
+    """one_pass(salt) for each salt in order, on a shared pool of `threads` threads when it helps."""
+    if threads < 2 or passes < 2:
+        return map(one_pass, range(passes))
+    if threads not in _pools:
+        _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="da_core-solve")
+    return _pools[threads].map(one_pass, range(passes))
 
 
 def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew):

@@ -22,7 +22,7 @@ def _argmin(values, n) -> int:
     return best
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def sum_outputs(term_sig, term_shift, term_sign, n_terms, parent, parent_sign, adders, lo, hi, depth, count, n_in):
     """Sum each output's terms into one signal; returns (out_index, out_shift, out_sign).
 

@@ -164,3 +164,38 @@ def test_kernels_run_unjitted_with_the_same_result():
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     W = np.random.default_rng(0).integers(-128, 128, (6, 5))
     assert result.stdout.strip() == str(solve_integer(W, np.full(6, -8), np.full(6, 7)).adders.tolist())
+
+
+def _graph_arrays(graph):
+    return graph.adders, graph.out_index, graph.out_shift, graph.out_sign
+
+
+def test_threaded_passes_give_the_serial_graph():
+    """The passes run on a thread pool; the kept graph must not depend on thread timing."""
+    rng = np.random.default_rng(14)
+    for n_in, n_out in [(6, 5), (12, 10), (16, 16)]:
+        W = rng.integers(-200, 200, (n_in, n_out))
+        lo, hi = np.full(n_in, -128), np.full(n_in, 127)
+        for objective in ("cost", "adders"):
+            serial = solve_integer(W, lo, hi, objective=objective, threads=1)
+            for threads in (2, 3):
+                threaded = solve_integer(W, lo, hi, objective=objective, threads=threads)
+                for a, b in zip(_graph_arrays(serial), _graph_arrays(threaded)):
+                    np.testing.assert_array_equal(a, b)
+
+
+def _solve_in_child(W):
+    lo, hi = np.full(W.shape[0], -128), np.full(W.shape[0], 127)
+    return _graph_arrays(solve_integer(W, lo, hi))
+
+
+def test_a_forked_worker_solves_after_the_parent_used_threads():
+    """A forked process inherits the pool object but none of its threads: the solver must make new ones."""
+    import multiprocessing
+
+    W = np.random.default_rng(3).integers(-100, 100, (8, 8))
+    expected = _solve_in_child(W)  # the parent's pool now exists
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        got = pool.apply_async(_solve_in_child, (W,)).get(timeout=120)
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a, b)
