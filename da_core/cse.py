@@ -31,6 +31,12 @@ from da_core.signals import add_adder, merge_cost
 NOISE_BASE = 16
 NOISE_SPAN = 3
 MAX_SIGNALS = 1 << SIG_BITS  # inputs + adders that the pair and term keys can name
+# A heap of more than PURGE_MIN entries (1 MiB, past the L2 cache) drops its stale entries (pairs whose count
+# fell below 2) in one sweep once it has popped 1/PURGE_EVERY of its size in stale entries since the last sweep:
+# a cache-missing pop each costs more than a sweep's share. Smaller heaps (every multi-pass solve) never sweep,
+# since a sweep can change which pair wins an exact score tie.
+PURGE_MIN = 1 << 16
+PURGE_EVERY = 8
 
 # columns of the record table
 OUT, SIG, SHIFT, SIGN, POS, MARK = 0, 1, 2, 3, 4, 5  # POS: index in its output's list, -1 once gone
@@ -165,6 +171,18 @@ def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
 
 
 @numba.njit(cache=True)
+def _drop_stale(heap, h_size, dense, pairs) -> None:
+    """Keep only the heap entries whose pair still occurs at least twice."""
+    n = 0
+    for i in range(h_size[0]):
+        if get_count(dense, pairs, heap[i, 1]) >= 2:
+            heap[n, 0], heap[n, 1] = heap[i, 0], heap[i, 1]
+            n += 1
+    h_size[0] = n
+    mh.heapify(heap, h_size)
+
+
+@numba.njit(cache=True)
 def _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, kraft, kraft_budget, depth, occ) -> int:
     """Fill occ with (record of a, record of b) wherever the pair is live,
     unclaimed by this pick, and fits its output's depth budget; returns how many."""
@@ -261,25 +279,35 @@ def extract_common_pairs(
     scratch = ht.new_table(1024, 0)  # tallies new_keys
     used = np.zeros(len(scratch), dtype=np.int64)
     pick = 0
+    n_stale = 0  # stale pops since the last sweep
     while h_size[0] > 0:
-        _, key = mh.pop(heap, h_size)
+        # the top entry stays in place until taken: a lowered score replaces it (one short sift-down), and
+        # the rest of the heap's best is then the best of the top's children
+        key = heap[0, 1]
         uses = get_count(dense, pairs, key)
         if uses < 2:
+            mh.pop(heap, h_size)
+            n_stale += 1
+            if h_size[0] > PURGE_MIN and n_stale * PURGE_EVERY > h_size[0]:
+                _drop_stale(heap, h_size, dense, pairs)
+                n_stale = 0
             continue
         a, b, d, s = unpack_pair(key)
         width = _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew)
         bound = _saving(uses, width, key, salt)
-        if bound < mh.top_score(heap, h_size):
-            mh.push(heap, h_size, bound, key)  # room: just popped
+        if bound < mh.second_score(heap, h_size):
+            mh.replace_top(heap, h_size, bound, key)
             continue
         pick += 1
         n_occ = _find_occurrences(a, b, d, s, pick, rec, sig_range, terms, kraft, kraft_budget, depth, occ)
         if n_occ < 2:
+            mh.pop(heap, h_size)
             continue  # back in the heap when its count grows
         actual = _saving(n_occ, width, key, salt)
-        if actual < mh.top_score(heap, h_size):
-            mh.push(heap, h_size, actual, key)
+        if actual < mh.second_score(heap, h_size):
+            mh.replace_top(heap, h_size, actual, key)
             continue
+        mh.pop(heap, h_size)
 
         # build the pair once and substitute it: take out every used pair of
         # terms first, then put the new terms in and count their pairs at once

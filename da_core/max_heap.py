@@ -12,9 +12,18 @@ import numpy as np
 
 
 @numba.njit(cache=True)
+def _aligned_rows(capacity: int):
+    """capacity zero rows placed so that each node's four children share one 64-byte cache line (children of
+    node i are rows 4i+1..4i+4): a pop in a heap larger than the cache then misses one line per level, not two."""
+    buf = np.zeros((capacity + 3, 2), dtype=np.int64)
+    off = (-(buf.ctypes.data // 16 + 1)) % 4
+    return buf[off : off + capacity]
+
+
+@numba.njit(cache=True)
 def new_heap(capacity: int):
     """(rows, size): rows[:size[0]] are the entries."""
-    return np.zeros((max(capacity, 16), 2), dtype=np.int64), np.zeros(1, dtype=np.int64)
+    return _aligned_rows(max(capacity, 16)), np.zeros(1, dtype=np.int64)
 
 
 @numba.njit(cache=True)
@@ -46,7 +55,7 @@ def reserved(rows, size, extra: int):
     of push: reassigning an array inside a hot helper costs numba refcounts."""
     if size[0] + extra <= len(rows):
         return rows
-    grown = np.zeros((2 * (size[0] + extra), 2), dtype=np.int64)
+    grown = _aligned_rows(2 * (size[0] + extra))
     grown[: size[0]] = rows[: size[0]]
     return grown
 
@@ -69,6 +78,23 @@ def push(rows, size, score, key) -> None:
 def top_score(rows, size) -> int:
     """Score of the best entry, or -1 when empty."""
     return rows[0, 0] if size[0] > 0 else -1
+
+
+@numba.njit(cache=True)
+def second_score(rows, size) -> int:
+    """Score of the best entry below the top (what top_score is after a pop), or -1."""
+    best = -1
+    for c in range(1, min(5, size[0])):
+        best = max(best, rows[c, 0])
+    return best
+
+
+@numba.njit(cache=True)
+def replace_top(rows, size, score, key) -> None:
+    """Pop then push (score, key) in one sift-down, which stops early when the new
+    score stays near the top (a pop sifts the last entry down the whole height)."""
+    rows[0, 0], rows[0, 1] = score, key
+    _sift_down(rows, 0, size[0])
 
 
 @numba.njit(cache=True)

@@ -48,3 +48,29 @@ def test_pair_that_would_deepen_an_output_past_its_budget_is_not_shared():
         table = SignalTable(np.zeros(2, np.int64), np.full(2, 7), np.array([0, 1]), int(terms[3].sum()))
         extract_common_pairs(*terms, *table.arrays(), 2, np.full(2, budget, dtype=np.int64))
         assert (table.count[0] > 2) == shared
+
+
+def test_drop_stale_keeps_exactly_the_pairs_still_shared():
+    """The large-heap sweep must drop every entry whose pair occurs fewer than twice and keep the others in
+    pop order (the greedy would skip the dropped ones anyway)."""
+    from da_core import hash_table as ht
+    from da_core import max_heap as mh
+    from da_core.cse import _drop_stale
+    from da_core.pair_counts import add_counts, new_counts, pair_key
+
+    rng = np.random.default_rng(5)
+    dense, pairs = new_counts(4, 3, 64)
+    keys = np.array([pair_key(a, b, d, s) for a in range(6) for b in range(a, 6) for d in range(3) for s in (-1, 1)])
+    counts = rng.integers(0, 4, len(keys))
+    pairs = ht.reserved(pairs, len(keys))
+    for key, count in zip(keys, counts):
+        add_counts(dense, pairs, np.array([key]), 1, int(count))
+    heap, size = mh.new_heap(3 * len(keys))
+    entries = [(int(rng.integers(0, 50)), int(k)) for k in keys for _ in range(rng.integers(1, 3))]
+    for score, key in entries:
+        mh.push(heap, size, score, key)
+    _drop_stale(heap, size, dense, pairs)
+    live = {int(k) for k, c in zip(keys, counts) if c >= 2}
+    want = sorted((e for e in entries if e[1] in live), key=lambda e: (-e[0], e[1]))
+    assert 0 < len(want) < len(entries)
+    assert [mh.pop(heap, size) for _ in range(size[0])] == want
