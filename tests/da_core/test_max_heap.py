@@ -3,16 +3,22 @@ import numpy as np
 from da_core import max_heap as mh
 
 
+def _push_random(rng, rows, size, ref):
+    """Push a random (score, key) and record it in ref as (-score, key); returns rows (maybe grown)."""
+    score, key = int(rng.integers(0, 40)), int(rng.integers(0, 500))
+    rows = mh.reserved(rows, size, 1)
+    mh.push(rows, size, score, key)
+    ref.append((-score, key))
+    return rows
+
+
 def test_pops_in_score_then_key_order():
     rng = np.random.default_rng(0)
     rows, size = mh.new_heap(2)
     ref = []
     for _ in range(5000):
         if rng.random() < 0.6 or not ref:
-            score, key = int(rng.integers(0, 40)), int(rng.integers(0, 500))
-            rows = mh.reserved(rows, size, 1)
-            mh.push(rows, size, score, key)
-            ref.append((-score, key))
+            rows = _push_random(rng, rows, size, ref)
         else:
             ref.sort()
             want = ref.pop(0)
@@ -40,10 +46,7 @@ def test_replace_top_and_second_score_match_pop_then_push():
     ref = []
     for _ in range(5000):
         if rng.random() < 0.5 or not ref:
-            score, key = int(rng.integers(0, 40)), int(rng.integers(0, 500))
-            rows = mh.reserved(rows, size, 1)
-            mh.push(rows, size, score, key)
-            ref.append((-score, key))
+            rows = _push_random(rng, rows, size, ref)
             continue
         ref.sort()
         rest = ref[1][0] if len(ref) > 1 else 1
