@@ -35,7 +35,7 @@ DEPTH_SKEWS = ((2, 3), (4, 3), (4,))
 _INT64_HEADROOM = 1 << 61
 # Threads for the passes of one solve: the passes are independent and their numba kernels release the GIL,
 # so two cores halve a multi-pass solve's wall time (the best pass is still chosen in pass order).
-SOLVE_THREADS = 2
+SOLVE_THREADS = min(2, os.cpu_count() or 1)
 _pools: dict[int, ThreadPoolExecutor] = {}  # by thread count, kept between solves
 os.register_at_fork(after_in_child=_pools.clear)  # a forked worker has none of its parent's threads
 
