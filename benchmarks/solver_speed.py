@@ -4,9 +4,10 @@
 TREE is a directory holding a `da_core` package (this checkout: `.`; a baseline: `git archive main da_core | tar
 -x -C DIR`). MODE: `big256` (the 256x256 8-bit dense matrix of benchmarks/cmvm.py at slack 0, one solve),
 `t2` (Table 2, N=16 at the minimum depth, `objective="adders"`, median ms per solve over 30 matrices x REPS),
-`hash` (one hash over 417 graphs: Table 2 matrices, the 16-64 suite, the trained kernels) to show two trees
-build the same graphs. SF_THREADS=k passes threads=k (trees that have the argument). Prints one JSON line with
-CPU and wall time, the graph hash and the load average.
+`hash` (one hash over 417 graphs: Table 2 matrices, the 16-64 suite, the trained kernels) and `t2all` (one
+hash over the 4,800 graphs of `table2.py --trials 200`) to show two trees build the same graphs.
+SF_THREADS=k passes threads=k (trees that have the argument). Prints one JSON line with CPU and wall time, the
+graph hash and the load average.
 """
 
 import functools
@@ -90,8 +91,22 @@ def all_hashes() -> dict:
     return dict(n=len(out), hash=hashlib.sha1("".join(out).encode()).hexdigest()[:12])
 
 
+def table2_all(trials: int = 200) -> dict:
+    """The graphs of benchmarks/table2.py (same matrices, depths and objective), hashed."""
+    out = []
+    for n in (2, 4, 6, 8, 10, 12, 14, 16):
+        rng = np.random.default_rng([2026, n])
+        lo, hi = np.full(n, -128), np.full(n, 127)
+        for _ in range(trials):
+            W = rng.integers(129, 256, (n, n))
+            rng.integers(-128, 128, (4, n))  # table2.py's test inputs
+            for max_depth in (40, min_depth(W) + 2, min_depth(W)):
+                out.append(graph_hash(solve_integer(W, lo, hi, max_depth=max_depth, objective="adders")))
+    return dict(n=len(out), hash=hashlib.sha1("".join(out).encode()).hexdigest()[:12])
+
+
 if __name__ == "__main__":
     _solve(np.full((4, 4), 200), np.full(4, -128), np.full(4, 127))  # compile (or load the cache) before timing
-    result = {"big256": big, "t2": table2, "hash": all_hashes}[sys.argv[2]]()
+    result = {"big256": big, "t2": table2, "hash": all_hashes, "t2all": table2_all}[sys.argv[2]]()
     result["load"] = os.getloadavg()[0]
     print(json.dumps(result))

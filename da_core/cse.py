@@ -31,12 +31,11 @@ from da_core.signals import add_adder, merge_cost
 NOISE_BASE = 16
 NOISE_SPAN = 3
 MAX_SIGNALS = 1 << SIG_BITS  # inputs + adders that the pair and term keys can name
-# A heap of more than PURGE_MIN entries (1 MiB, past the L2 cache) drops its stale entries (pairs whose count
-# fell below 2) in one sweep once it has popped 1/PURGE_EVERY of its size in stale entries since the last sweep:
-# a cache-missing pop each costs more than a sweep's share. Smaller heaps (every multi-pass solve) never sweep,
-# since a sweep can change which pair wins an exact score tie.
-PURGE_MIN = 1 << 16
-PURGE_EVERY = 8
+# The heap drops its stale entries (pairs whose count fell below 2) in one sweep once it has popped 1/PURGE_EVERY
+# of its size in stale entries since the last sweep: most entries die before they reach the top, and a pop each
+# costs more than a sweep's share (table2.py N=16 at the minimum depth: 18.7 -> 15-16 ms of CPU). A sweep could
+# change which pair wins an exact score tie; no graph changed (benchmarks/RESULTS.md, issue 14 second round).
+PURGE_EVERY = 4
 
 # columns of the record table
 OUT, SIG, SHIFT, SIGN, POS, MARK = 0, 1, 2, 3, 4, 5  # POS: index in its output's list, -1 once gone
@@ -288,7 +287,7 @@ def extract_common_pairs(
         if uses < 2:
             mh.pop(heap, h_size)
             n_stale += 1
-            if h_size[0] > PURGE_MIN and n_stale * PURGE_EVERY > h_size[0]:
+            if n_stale * PURGE_EVERY > h_size[0]:
                 _drop_stale(heap, h_size, dense, pairs)
                 n_stale = 0
             continue
