@@ -231,6 +231,7 @@ def table(rows: list[dict], models: list[dict]) -> str:
                      f"{r.get('carry', '')} | {r.get('muxf', '')} | {r.get('dsps', '')} | {r.get('ffs', '')} | "
                      f"{r.get('longest_path_cells', '')} | {r['cost_model_luts']} | {r['convert_seconds']} |")
     acc = ", ".join(f"{m['name']} {'R^2' if m['name'] == 'residual' else 'test accuracy'} {m['accuracy']:.3f}"
+                    if m["accuracy"] is not None else f"{m['name']} trained a few steps (no accuracy)"
                     for m in models)
     return "\n".join(lines) + f"\n\nModels: {acc}.\n" + ratios(rows)
 
@@ -290,7 +291,8 @@ def main(argv=None) -> int:
     else:
         models = prepare(args.work, args.models)
         (args.work / "models.json").write_text(json.dumps(models))
-    old = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
+    stored = json.loads(args.out.read_text()) if args.out.is_file() else dict(models=[], rows=[])
+    old, old_models = stored["rows"], stored["models"]
     if args.reuse_adderflow:
         rows = [r for r in old if r["tool"].startswith("adderflow")]
     else:
@@ -312,6 +314,8 @@ def main(argv=None) -> int:
     if args.merge:
         fresh = {(r["tool"], r["model"], r["mode"]) for r in rows}
         rows = [r for r in old if (r["tool"], r["model"], r["mode"]) not in fresh] + rows
+        names = {m["name"] for m in models}
+        models = [m for m in old_models if m["name"] not in names] + models
     args.out.write_text(json.dumps(dict(models=models, rows=rows), indent=1))
     print(table(rows, models))
     return 0
