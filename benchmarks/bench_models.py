@@ -3,10 +3,15 @@
 Bigger siblings of the test models in tests/sim/layer_models.py (same layer stacks, benchmark widths,
 trained for epochs rather than a few steps): a tabular QDense MLP on synthetic data (a random teacher
 network), the residual model (einsum-batchnorm block, tanh table, add around a skip, batchnorm-dense head)
-and the Conv2D-MaxPool-BN-Dense-Dense net on scikit-learn's 8x8 digits.
+and the Conv2D-MaxPool-BN-Dense-Dense net on scikit-learn's 8x8 digits. Two small models of the layer
+issues come as their tests build them (tests/sim: trained a few steps, so without an accuracy): the
+classifier ending in QSoftmax and the table (QDenseT) deep-sets GNN with QSum pooling.
 """
 
+import importlib
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -100,10 +105,19 @@ def train_digits(epochs: int = 40, beta: float = 1e-4):
     return model, float(np.mean(np.argmax(model.predict(x_test, verbose=0), axis=1) == y_test))
 
 
+def layer_test_model(module: str, name: str):
+    """A model of tests/sim/<module>.py built as its tests build it; returns (model, None): no accuracy."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "sim"))
+    model, _ = getattr(importlib.import_module(module), name)()
+    return model, None
+
+
 MODELS = {
     "jsc_mlp": train_tabular_mlp,
     "digits_mlp": train_digits,
     "tabular_mlp": lambda: train_tabular_mlp(30, (64, 32, 32), 2, name="tabular_mlp"),
     "residual": train_residual,
     "conv_net": train_conv_net,
+    "softmax_classifier": lambda: layer_test_model("models_softmax", "softmax_classifier"),
+    "table_deep_sets": lambda: layer_test_model("models_tables", "table_deep_sets"),
 }

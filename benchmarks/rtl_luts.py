@@ -20,6 +20,7 @@ same .keras files and synthesize their Verilog with the same Yosys script:
 
 --ternary adds adderflow's rows with ``ternary_adders=True`` (chained adds as three-input adders on
 instantiated LUT6_2 + CARRY4 primitives; Yosys counts each LUT6_2 as one LUT, also reported alone).
+--multipliers dsp puts adderflow's products of two variables on DSP48E2s, as alkaid writes them (``*``).
 
 Writes --out (default benchmarks/rtl_luts.json) and prints a Markdown table and the ratios
 adderflow / the better setting of each peer.
@@ -62,15 +63,19 @@ def prepare(work: Path, names: list[str]) -> list[dict]:
     return models
 
 
-def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False) -> list[dict]:
-    """adderflow's rows; with ``ternary`` its three-input adders (``ternary_adders=True``) instead."""
+def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False,
+                   multipliers: str = "lut") -> list[dict]:
+    """adderflow's rows; with ``ternary`` its three-input adders (``ternary_adders=True``) instead; with
+    ``multipliers="dsp"`` products of two variables on DSP48E2s (as alkaid writes them) rather than adders."""
     import hgq  # noqa: F401
     import keras
 
     import rtl_emit
 
     rows = []
-    tool, tag = ("adderflow (ternary adders)", "_ternary") if ternary else ("adderflow", "")
+    tags = ["ternary adders"] * ternary + ["multipliers=dsp"] * (multipliers == "dsp")
+    tool = "adderflow" + (f" ({', '.join(tags)})" if tags else "")
+    tag = "_ternary" * ternary + "_dsp" * (multipliers == "dsp")
     for m in models:
         model = keras.models.load_model(m["path"], compile=False)
         for mode, target in (("combinational", dict(combinational=True)), ("pipelined", dict(latency_cutoff=5))):
@@ -78,7 +83,8 @@ def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False)
                 continue
             start = time.perf_counter()
             design = rtl_emit.compile_model(model, work / f"af_{m['name']}_{mode}{tag}", name=m["name"],
-                                            overwrite=True, **target, **({"ternary_adders": True} if ternary else {}))
+                                            overwrite=True, multipliers=multipliers, **target,
+                                            **({"ternary_adders": True} if ternary else {}))
             seconds = time.perf_counter() - start
             y = rtl_emit.yosys_report(design)
             rows.append(dict(tool=tool, model=m["name"], mode=mode, latency_cycles=design.latency_cycles,
@@ -231,6 +237,7 @@ def table(rows: list[dict], models: list[dict]) -> str:
                      f"{r.get('carry', '')} | {r.get('muxf', '')} | {r.get('dsps', '')} | {r.get('ffs', '')} | "
                      f"{r.get('longest_path_cells', '')} | {r['cost_model_luts']} | {r['convert_seconds']} |")
     acc = ", ".join(f"{m['name']} {'R^2' if m['name'] == 'residual' else 'test accuracy'} {m['accuracy']:.3f}"
+                    if m["accuracy"] is not None else f"{m['name']} trained a few steps (no accuracy)"
                     for m in models)
     return "\n".join(lines) + f"\n\nModels: {acc}.\n" + ratios(rows)
 
@@ -275,6 +282,8 @@ def main(argv=None) -> int:
                         help="reuse the peers' rows from --out (rerun the adderflow part only)")
     parser.add_argument("--ternary", action="store_true",
                         help="also adderflow with ternary_adders=True (three-input adders on LUT6_2 + CARRY4)")
+    parser.add_argument("--multipliers", choices=("lut", "dsp"), default="lut",
+                        help="adderflow's products of two variables: shift-and-add (default) or DSP48E2s")
     parser.add_argument("--peer-part", choices=sorted(PEERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -290,13 +299,14 @@ def main(argv=None) -> int:
     else:
         models = prepare(args.work, args.models)
         (args.work / "models.json").write_text(json.dumps(models))
-    old = json.loads(args.out.read_text())["rows"] if args.out.is_file() else []
+    stored = json.loads(args.out.read_text()) if args.out.is_file() else dict(models=[], rows=[])
+    old, old_models = stored["rows"], stored["models"]
     if args.reuse_adderflow:
         rows = [r for r in old if r["tool"].startswith("adderflow")]
     else:
-        rows = adderflow_rows(models, args.work, modes)
+        rows = adderflow_rows(models, args.work, modes, multipliers=args.multipliers)
         if args.ternary:
-            rows += adderflow_rows(models, args.work, modes, ternary=True)
+            rows += adderflow_rows(models, args.work, modes, ternary=True, multipliers=args.multipliers)
     if args.reuse_peers:
         rows += [r for r in old if not r["tool"].startswith("adderflow")]
     for peer, python in (("da4ml", args.da4ml_python), ("alkaid", args.alkaid_python)):
@@ -312,6 +322,8 @@ def main(argv=None) -> int:
     if args.merge:
         fresh = {(r["tool"], r["model"], r["mode"]) for r in rows}
         rows = [r for r in old if (r["tool"], r["model"], r["mode"]) not in fresh] + rows
+        names = {m["name"] for m in models}
+        models = [m for m in old_models if m["name"] not in names] + models
     args.out.write_text(json.dumps(dict(models=models, rows=rows), indent=1))
     print(table(rows, models))
     return 0
