@@ -10,6 +10,7 @@ in float32 as HGQ2 sees them. Both return None where only the Python path (``Des
 import numpy as np
 
 from quant.fixed import OVERFLOW_MODES, ROUND_MODES
+from quant.network import Network
 from rtl_emit.ports import flat_samples
 
 # the table's columns; the C++ harness names them in the same order (sim.compiled)
@@ -23,8 +24,8 @@ def quantizer_table(design) -> np.ndarray | None:
     ROUND_MODES and OVERFLOW_MODES, HGQ2's constants (2**f, the wrap bias and period, the saturation bounds),
     then the program's input grid (2**-exp) and code range."""
     network = getattr(design, "network", None)
-    if network is None or design.metadata.get("io") == "stream":
-        return None
+    if not isinstance(network, Network) or design.metadata.get("io") == "stream":
+        return None  # no network, or one of its own kind: only its quantize_inputs knows what it does
     rows = []
     for spec in network.inputs:
         q = spec.quantizer
