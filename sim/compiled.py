@@ -59,29 +59,38 @@ static const double OUT_SCALE[] = {@OUT_SCALE@};
 // The columns of a row of sim._raw_inputs.quantizer_table, one row per input.
 enum { @COLUMNS@, QCOLS };
 
+// A row of the table, the integers as integers.
+struct Format {
+    bool pruned, fast, wrap;
+    int round;
+    int64_t unit_bias, unit_mask;
+    const double* q;
+    explicit Format(const double* row)
+        : pruned(row[PRUNED] != 0), fast(row[FAST] != 0), wrap(row[OVERFLOW] == 0), round(static_cast<int>(row[ROUND])),
+          unit_bias(static_cast<int64_t>(row[UNIT_BIAS])), unit_mask(static_cast<int64_t>(row[UNIT_PERIOD]) - 1), q(row) {}
+};
+
 // The code of one raw input as quant.fixed.quantize (HGQ2's NumPy quantizer) and Program.input_codes compute
 // it; false where the Python path refuses the value (NaN, off the grid, 2**53 or more) or its code is off the
-// input's range. Where the rounded value and the wrap period fit 52 bits (FAST), every float64 operation of
+// input's range. Where the rounded value and the wrap period fit 52 bits (fast), every float64 operation of
 // the Python path is exact but its x * 2**f + 0.5, so integers give the same result; elsewhere (NaN, inf,
 // huge values) the Python path's float64 operations run one for one (the remainder as fmod: exact).
-static bool quantize(float raw, const double* q, int64_t& code) {
+static bool quantize(float raw, const Format& fmt, int64_t& code) {
+    const double* q = fmt.q;
     double c = 0.0;
-    if (!q[PRUNED]) {
+    if (!fmt.pruned) {
         double x = raw;
-        if (q[OVERFLOW] != 0) x = x < q[CLIP_LO] ? q[CLIP_LO] : (x > q[CLIP_HI] ? q[CLIP_HI] : x);  // np.clip, NaN kept
+        if (!fmt.wrap) x = x < q[CLIP_LO] ? q[CLIP_LO] : (x > q[CLIP_HI] ? q[CLIP_HI] : x);  // np.clip, NaN kept
         const double s = x * q[SCALE];
-        if (q[FAST] != 0 && std::fabs(s) < 0x1p52) {
-            const double t = q[ROUND] == 1 ? s + 0.5 : q[ROUND] == 2 ? std::nearbyint(s) : s;
+        if (fmt.fast && std::fabs(s) < 0x1p52) {
+            const double t = fmt.round == 1 ? s + 0.5 : fmt.round == 2 ? std::nearbyint(s) : s;
             int64_t u = static_cast<int64_t>(t);
             u -= static_cast<double>(u) > t;  // floor
-            if (q[OVERFLOW] == 0) {  // the floored remainder by a power of two
-                const int64_t b = static_cast<int64_t>(q[UNIT_BIAS]);
-                u = ((u + b) & (static_cast<int64_t>(q[UNIT_PERIOD]) - 1)) - b;
-            }
+            if (fmt.wrap) u = ((u + fmt.unit_bias) & fmt.unit_mask) - fmt.unit_bias;  // floored remainder by 2**n
             c = static_cast<double>(u) * q[UNIT_CODE];
         } else {
-            double v = (q[ROUND] == 0 ? std::floor(s) : q[ROUND] == 1 ? std::floor(s + 0.5) : std::nearbyint(s)) / q[SCALE];
-            if (q[OVERFLOW] == 0) {  // (v + bias) % period - bias, numpy's floored remainder
+            double v = (fmt.round == 0 ? std::floor(s) : fmt.round == 1 ? std::floor(s + 0.5) : std::nearbyint(s)) / q[SCALE];
+            if (fmt.wrap) {  // (v + bias) % period - bias, numpy's floored remainder
                 const double a = v + q[BIAS];
                 double m = a - std::trunc(a / q[PERIOD]) * q[PERIOD];
                 if (m < 0) m += q[PERIOD];
@@ -90,18 +99,17 @@ static bool quantize(float raw, const double* q, int64_t& code) {
             c = v * q[CODE_SCALE];
         }
     }
-    if (!(std::fabs(c) < 0x1p53) || static_cast<double>(static_cast<int64_t>(c)) != c || c < q[CODE_LO] || c > q[CODE_HI])
-        return false;
+    if (!(std::fabs(c) < 0x1p53)) return false;
     code = static_cast<int64_t>(c);
-    return true;
+    return static_cast<double>(code) == c && c >= q[CODE_LO] && c <= q[CODE_HI];
 }
 
 // One sample's bus word from its codes (int64) or raw inputs (float32, quantized here); false where refused.
-static bool pack(const int64_t* codes, const float* raw, const double* quant, uint32_t* w) {
+static bool pack(const int64_t* codes, const float* raw, const Format* formats, uint32_t* w) {
     std::memset(w, 0, IWORDS * 4);
     for (long j = 0; j < N_IN; ++j) {
         int64_t code = codes ? codes[j] : 0;
-        if (raw && !quantize(raw[j], quant + j * QCOLS, code)) return false;
+        if (raw && !quantize(raw[j], formats[j], code)) return false;
         const int lsb = IN_EL[j][0], width = IN_EL[j][1];
         const unsigned __int128 t = static_cast<unsigned __int128>(static_cast<uint64_t>(code) & ((1ull << width) - 1)) << (lsb % 32);
         w[lsb / 32] |= static_cast<uint32_t>(t);
@@ -132,6 +140,8 @@ extern "C" __attribute__((visibility("default"))) long adderflow_stream(long n, 
 @INIT@
     top.eval();
     uint32_t in[IWORDS], out[(OB + 3) / 4 + 3] = {0};
+    std::vector<Format> formats;
+    for (long j = 0; raw && j < N_IN; ++j) formats.emplace_back(quant + j * QCOLS);
     const auto take = [&](long k) {
         get(top.out, reinterpret_cast<uint8_t*>(out), OB);
         unpack(out, codes_out ? codes_out + k * N_OUT : nullptr, values ? values + k * N_OUT : nullptr);
@@ -139,12 +149,12 @@ extern "C" __attribute__((visibility("default"))) long adderflow_stream(long n, 
     const long cycles = latency ? n + latency - 1 : n;
     long evals = 0;
     for (long c = 0; c < cycles; ++c) {
-        if (N_IN && c < n) {
-            if (!pack(codes ? codes + c * N_IN : nullptr, raw ? raw + c * N_IN : nullptr, quant, in)) {
+        if (c < n) {
+            if (!pack(codes ? codes + c * N_IN : nullptr, raw ? raw + c * N_IN : nullptr, formats.data(), in)) {
                 top.final();
                 return -1 - c;
             }
-            put(top.inp, reinterpret_cast<const uint8_t*>(in), IB);
+@PUT@
         }
         if (!latency) { top.eval(); ++evals; take(c); continue; }
 #if @HAS_CLK@
@@ -343,10 +353,11 @@ def _harness_source(meta: Metadata) -> str:
     outputs = [f"{{{el.lsb}, {el.width}, {int(el.signed)}}}" for el in meta.outputs] or ["{0, 0, 0}"]
     scales = [float(2.0**el.exp).hex() for el in meta.outputs] or ["0"]
     fields = {"PRELUDE": prelude(meta.name), "NAME": meta.name, "IN_BYTES": bus.n_bytes(meta.inp_width),
-              "OUT_BYTES": bus.n_bytes(meta.out_width), "N_IN": len(meta.inputs) if meta.inp_width else 0,
+              "OUT_BYTES": bus.n_bytes(meta.out_width), "N_IN": len(meta.inputs),
               "N_OUT": len(meta.outputs), "IN_EL": ", ".join(inputs), "OUT_EL": ", ".join(outputs),
               "OUT_SCALE": ", ".join(scales), "COLUMNS": ", ".join(_raw_inputs.COLUMNS), "INIT": "\n".join(init),
-              "HAS_CLK": int(ports.CLOCK in meta.ports)}
+              "HAS_CLK": int(ports.CLOCK in meta.ports),
+              "PUT": "            put(top.inp, reinterpret_cast<const uint8_t*>(in), IB);" if meta.inp_width else ""}
     source = _HARNESS
     for key, value in fields.items():
         source = source.replace(f"@{key}@", str(value))
