@@ -7,8 +7,8 @@ ctypes (one call per chunk of samples, the chunks on threads of their own). It p
 reading and writing the NumPy arrays in place. One Verilator eval per clock where Verilator lets the harness
 rearm its rising-edge trigger (``last_evals_per_cycle`` says which). ``predict`` hands the harness the raw
 float inputs, which it quantizes and codes itself, op for op as the Python path does (``sim._raw_inputs``);
-where it refuses a value, the Python path runs and raises its own error. No cocotb and no Python per sample,
-so a data set goes through the real Verilog at about a million samples per second. A stream design
+where it refuses a value, the Python path runs and raises its own error. No cocotb and no Python per sample:
+about 2 us of CPU per sample for the 3,229-adder JSC MLP, all of it in the harness. A stream design
 (``io="stream"``) gets the beat-by-beat program of ``sim.stream_harness`` instead.
 """
 
