@@ -133,8 +133,9 @@ static void unpack(const uint32_t* w, int64_t* codes, double* values) {
 
 // n samples back to back: inputs from codes (n, N_IN) or raw (n, N_IN) with quant (N_IN, QCOLS), outputs into
 // values or codes_out (n, N_OUT). Returns the Verilator evals run, or -1 - the first refused sample.
-extern "C" __attribute__((visibility("default"))) long adderflow_stream(long n, long latency, const int64_t* codes, const float* raw, const double* quant,
-                                 int64_t* codes_out, double* values) {
+extern "C" __attribute__((visibility("default")))
+long adderflow_stream(long n, long latency, const int64_t* codes, const float* raw, const double* quant,
+                      int64_t* codes_out, double* values) {
     VerilatedContext context;
     V@NAME@ top(&context);
 @INIT@
