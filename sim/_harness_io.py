@@ -1,6 +1,15 @@
-"""The C++ helpers both Verilator harnesses use to move packed bus words in and out of Verilated ports."""
+"""The C++ both Verilator harnesses start with: headers, and moving packed bus words in and out of Verilated ports."""
 
-PORT_IO = r"""template <class T> static void put(T& port, const uint8_t* src, size_t n) {
+PRELUDE = r"""#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+#include "V@NAME@.h"
+#include "V@NAME@___024root.h"
+#include "verilated.h"
+
+template <class T> static void put(T& port, const uint8_t* src, size_t n) {
     uint64_t v = 0; std::memcpy(&v, src, n); port = static_cast<T>(v);
 }
 template <std::size_t W> static void put(VlWide<W>& port, const uint8_t* src, size_t n) {
@@ -13,3 +22,8 @@ template <std::size_t W> static void get(const VlWide<W>& port, uint8_t* dst, si
     EData w[W]; for (std::size_t i = 0; i < W; ++i) w[i] = port[i]; std::memcpy(dst, w, n);
 }
 """
+
+
+def prelude(name: str) -> str:
+    """The start of a harness around the Verilated module ``name``."""
+    return PRELUDE.replace("@NAME@", name)

@@ -15,19 +15,11 @@ import numpy as np
 
 from rtl_emit import Metadata, bus
 
-from ._harness_io import PORT_IO
+from ._harness_io import prelude
 
 _HARNESS = r"""// Streams beats through V@NAME@ with the valid/ready handshake (written by adderflow).
 // usage: model IN_FILE OUT_FILE N_SAMPLES BEATS OUT_BEATS GAP_PERMILLE STALL_PERMILLE SEED
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <vector>
-#include "V@NAME@.h"
-#include "verilated.h"
-
-@PORT_IO@
+@PRELUDE@
 
 static uint64_t state = 88172645463325252ull;
 static unsigned permille() { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state % 1000; }
@@ -71,7 +63,8 @@ int main(int argc, char** argv) {
 
 
 def harness_source(meta: Metadata) -> str:
-    return (_HARNESS.replace("@PORT_IO@", PORT_IO).replace("@NAME@", meta.name).replace("@IN_BYTES@", str(bus.n_bytes(meta.inp_width)))
+    return (_HARNESS.replace("@PRELUDE@", prelude(meta.name)).replace("@NAME@", meta.name)
+            .replace("@IN_BYTES@", str(bus.n_bytes(meta.inp_width)))
             .replace("@OUT_BYTES@", str(bus.n_bytes(meta.out_width))))
 
 

@@ -8,7 +8,7 @@ import pytest
 from random_programs import MODES, random_codes, random_program
 
 from rtl_emit import emit_program
-from sim import MismatchError, run_rtl, verify_codes
+from sim import CompiledModel, MismatchError, run_rtl, verify_codes
 
 CUTOFFS = (1, 3, 8)
 
@@ -88,11 +88,12 @@ def test_a_second_program(tmp_path):
 
 def test_short_runs_and_rebuild_reuse(program, designs):
     design = designs[3]
-    build = design.out_dir / "model_build" / f"{design.name}_model"
-    before = build.stat().st_mtime_ns
     codes = random_codes(program, 1, seed=9)
     assert np.array_equal(run_rtl(design, codes), program.run(codes))
+    build = CompiledModel(design, build=False).binary  # the harness library, named by its sources' digest
+    before = build.stat().st_mtime_ns
     assert run_rtl(design, codes[:0]).shape == (0, len(program.outputs))
+    assert np.array_equal(run_rtl(design, codes), program.run(codes))
     assert build.stat().st_mtime_ns == before  # built once per design
 
 
