@@ -104,6 +104,10 @@ class Dialect(ABC):
         """A function ``name`` of one ``address_bits``-bit argument that returns ``image[address]``."""
 
     @abstractmethod
+    def join(self, high: str, low: str) -> str:
+        """Two bit vectors side by side, ``high`` above ``low``."""
+
+    @abstractmethod
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
         """Declare a register (``width`` None: one bit) that starts at 0 and takes ``source`` at each edge."""
 
@@ -125,9 +129,6 @@ class Dialect(ABC):
         instance of ``module`` (``ternary.adder_module``). Only the Verilog writer has them."""
         raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
 
-    def join(self, high: str, low: str) -> str:
-        """Two bit vectors side by side, ``high`` above ``low``."""
-        raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
 
     def ext(self, x: Wire | int, width: int, shift: int = 0) -> str:
         """``x * 2**shift`` modulo ``2**width``."""

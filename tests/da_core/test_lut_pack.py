@@ -60,8 +60,10 @@ def test_pack_cost_counts_a_lut_per_computed_bit():
     assert pack_luts([3, 5, 7], [one, one, two], Interval(-14, 15, 0)) > 0
 
 
-@pytest.mark.parametrize("backend", ["direct", "amaranth"])
-def test_packed_rtl_equals_program(packed, backend, tmp_path):
-    design = emit_program(packed, tmp_path, name=f"pack_{backend}", backend=backend, latency_cutoff=1)
+@pytest.mark.parametrize("backend, hdl", [("direct", "verilog"), ("amaranth", "verilog"), ("direct", "vhdl")])
+def test_packed_rtl_equals_program(packed, backend, hdl, tmp_path):
+    """Verilator for the Verilog writers, GHDL for the VHDL one: every input code."""
+    design = emit_program(packed, tmp_path, name=f"pack_{backend}_{hdl}", backend=backend, hdl=hdl,
+                          latency_cutoff=1)
     assert "pack" in {op.kind for op in design.program.ops}
     assert verify_codes(design, every_code()).n_samples == len(every_code())
