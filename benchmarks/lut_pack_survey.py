@@ -10,7 +10,10 @@ re-solves each distinct (matrix, input formats). Per model it prints:
 - (a) packing: adders whose value depends on at most 6 input bits in all (a function of <= 6 bits, one LUT6
   per result bit): the cost of every adder under such maximal sub-sums against the width of the sub-sums;
 - (b) affine ranges: each adder's value is an exact linear form of the CMVM's inputs; its exact range over
-  the input box (the sum of each term's extreme) against the interval the builder derived: bits saved.
+  the input box (the sum of each term's extreme) against the interval the builder derived: bits saved;
+  then the whole model lowered with every adder wrapped (a free WRAP quantizer) to the exact range of its
+  linear form over the values that are not sums (inputs, ReLU, quantizer and table outputs), and trimmed:
+  the cost-model LUTs that this affine narrowing saves in the end.
 """
 
 import argparse
@@ -140,6 +143,48 @@ def analyse(W: np.ndarray, ivs) -> dict:
                                                            if p.ops[root_of(a)].kind == "input") for op in p.ops))
 
 
+def affine_cost(network) -> tuple[int, int]:
+    """Cost-model LUTs of the trimmed program without and with every adder wrapped to its affine exact range."""
+    from fractions import Fraction
+
+    import da_core
+    from da_core.builder import ProgramBuilder
+    from da_core.cost import bit_width
+    from da_core.precision import trim
+
+    plain_add, forms = ProgramBuilder.add, {}
+
+    def form(builder, x) -> dict[int, Fraction]:
+        op = builder.ops[x]
+        if op.kind == "shift":
+            return {k: c * Fraction(2) ** op.params[0] for k, c in form(builder, op.args[0]).items()}
+        return forms.get(x, {x: Fraction(1)})
+
+    def affine_add(self, a, b, shift=0, sign=1):
+        v = plain_add(self, a, b, shift, sign)
+        if self.ops[v].kind != "add":
+            return v
+        f = dict(form(self, a))
+        for k, c in form(self, b).items():
+            f[k] = f.get(k, 0) + sign * c * Fraction(2) ** shift
+        forms[v] = f = {k: c for k, c in f.items() if c}
+        iv, lo, hi = self.ops[v].interval, Fraction(0), Fraction(0)
+        for k, c in f.items():
+            kv = self.ops[k].interval
+            ends = [c * kv.lo * Fraction(2) ** kv.exp, c * kv.hi * Fraction(2) ** kv.exp]
+            lo, hi = lo + min(ends), hi + max(ends)
+        w = bit_width(int(lo / Fraction(2) ** iv.exp), int(hi / Fraction(2) ** iv.exp))
+        return self.quant(v, int(lo < 0), w - int(lo < 0) + iv.exp, -iv.exp, "TRN", "WRAP") if w < iv.width else v
+
+    plain = da_core.lower(network).cost
+    ProgramBuilder.add = affine_add
+    try:
+        program = da_core.lower(network, trim=False)
+    finally:
+        ProgramBuilder.add = plain_add
+    return plain, trim(program).cost
+
+
 def survey(name: str, work: Path) -> None:
     import keras
     import hgq  # noqa: F401
@@ -171,6 +216,9 @@ def survey(name: str, work: Path) -> None:
           f"{totals['packed_cost']}, as LUT6 tables {totals['packed_luts']} -> saving {saved} "
           f"({saved / max(totals['cost'], 1):.1%})")
     print(f"  (b) adder result bits interval arithmetic adds over the exact range: {totals['affine_bits']}")
+    plain, affine = affine_cost(network)
+    print(f"  (b) whole model, trimmed: cost-model LUTs {plain} -> {affine} with affine ranges "
+          f"({(affine - plain) / plain:+.2%})")
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from da_core.cmvm import emit_cmvm
 from da_core.interval import Interval
 from da_core.lut_pack import PACK_ADDRESS_BITS, pack_luts
 from da_core.precision import trim
+from da_core.program import Program
 from rtl_emit import emit_program
 from sim import verify_codes
 
@@ -51,6 +52,10 @@ def test_packed_cmvm_is_exact_and_cheaper(pack_bits, seed):
     plain = solved(0, seed)[0]
     assert not any(op.kind == "pack" for op in plain.ops)
     assert program.cost < plain.cost and program.n_adders < plain.n_adders
+
+
+def test_packs_survive_save_and_load(packed):
+    assert Program.from_dict(packed.to_dict()) == packed
 
 
 def test_pack_cost_counts_a_lut_per_computed_bit():
