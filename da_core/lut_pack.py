@@ -4,9 +4,11 @@ A weighted sum of a few narrow inputs, ``sum_i w_i x_i`` with at most PACK_ADDRE
 is a function of at most six bits: each of its result bits is one LUT6, where the shift-and-add graph
 would spend an adder (a LUT per bit, or more) on every signed digit of every weight. ``pack_narrow``
 rewrites a CMVM before it is solved: per output, the inputs of at most ``pack_bits`` bits are grouped
-(at most PACK_ADDRESS_BITS address bits a group), each group becomes one ``pack`` op of the program, and
-the solver sums the packs with the wide inputs. A lone 1-bit input is packed too: ``w x`` is then wiring
-(each bit is x or 0), never an adder.
+(at most PACK_ADDRESS_BITS address bits a group, like weights together, so each group's sum is narrow), each
+group of two or more becomes one ``pack`` op of the program, and the solver sums the packs with the wide
+inputs. It pays where most inputs are 1 bit wide (binary activations: Yosys LUTs -22% on
+bench_models.binary_mlp); with a few narrow inputs among wide ones it changes little and Yosys may count
+more (benchmarks/RESULTS.md), hence opt-in.
 
 A ``pack`` op reads ``args`` (each at its own exponent) and has ``params == (weights,)``: its value is
 ``sum(w * arg)``, exactly. In hardware it is a ROM whose address is the operands' raw two's complement codes
@@ -22,7 +24,6 @@ from .interval import Interval
 from .tables import luts_per_bit
 
 PACK_ADDRESS_BITS = 6  # one LUT6 per result bit
-DEFAULT_PACK_BITS = 1  # inputs at most this wide are packed by default (when packing is on)
 
 
 def check_pack_bits(pack_bits: int) -> None:
@@ -76,6 +77,12 @@ def pack_luts(weights: Sequence[int], arg_ivs: Sequence[Interval], result: Inter
     return luts
 
 
+def _magnitude(w: int) -> tuple[int, int]:
+    """Sort key of a weight: its bit length, then its trailing zeros (groups of like weights make narrow sums)."""
+    w = abs(int(w))
+    return w.bit_length(), -((w & -w).bit_length())
+
+
 def _reachable(address: int, arg_ivs: Sequence[Interval]) -> bool:
     for iv in arg_ivs:
         w = iv.width
@@ -91,9 +98,9 @@ def pack_narrow(builder, signals: list[int], scaled: np.ndarray, lo: np.ndarray,
                 depth: np.ndarray, pack_bits: int) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The CMVM ``signals @ scaled`` (integer codes) with each output's narrow inputs summed by packs.
 
-    Per output, the inputs of at most ``pack_bits`` bits (with a non-zero weight) are taken in order into
-    groups of at most PACK_ADDRESS_BITS bits; a group of two or more, or a lone 1-bit input, becomes a pack,
-    a new input with weight 1 in that output's column, and the group's weights there become 0.
+    Per output, the inputs of at most ``pack_bits`` bits (with a non-zero weight), in order of their weights'
+    bit lengths, are taken into groups of at most PACK_ADDRESS_BITS bits; a group of two or more becomes a
+    pack, a new input with weight 1 in that output's column, and the group's weights there become 0.
     Returns the new (signals, scaled, lo, hi, depth).
     """
     widths = [builder.interval(s).width for s in signals]
@@ -104,11 +111,11 @@ def pack_narrow(builder, signals: list[int], scaled: np.ndarray, lo: np.ndarray,
     signals, rows, new_lo, new_hi, new_depth = list(signals), [], [], [], []
     for j in range(scaled.shape[1]):
         group: list[int] = []
-        for i in [i for i in narrow if scaled[i, j]] + [None]:
+        for i in sorted((i for i in narrow if scaled[i, j]), key=lambda i: _magnitude(scaled[i, j])) + [None]:
             if i is not None and sum(widths[g] for g in group) + widths[i] <= PACK_ADDRESS_BITS:
                 group.append(i)
                 continue
-            if len(group) > 1 or (group and widths[group[0]] == 1):
+            if len(group) > 1:
                 v = builder.pack([signals[g] for g in group], [int(scaled[g, j]) for g in group])
                 iv = builder.interval(v)
                 signals.append(builder.shift(v, -iv.exp))  # its code, as the solver's integer input
