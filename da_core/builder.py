@@ -272,7 +272,7 @@ class ProgramBuilder:
         ivs = [self.interval(a) for a in args]
         if sum(iv.width for iv in ivs) > PACK_ADDRESS_BITS or any(iv.lo == iv.hi for iv in ivs):
             raise ValueError(f"a pack reads at most {PACK_ADDRESS_BITS} bits of variables, got {ivs}")
-        result, _ = pack_interval(weights, ivs)
+        result = pack_interval(weights, ivs)
         if result.lo == result.hi:
             return self.const(Fraction(result.lo) * Fraction(2) ** result.exp)
         depth = max(self.depth(a) for a in args) + 1

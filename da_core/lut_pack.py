@@ -6,7 +6,7 @@ would spend an adder (a LUT per bit, or more) on every signed digit of every wei
 rewrites a CMVM before it is solved: per output, the inputs of at most ``pack_bits`` bits are grouped
 (at most PACK_ADDRESS_BITS address bits a group, like weights together, so each group's sum is narrow), each
 group of two or more becomes one ``pack`` op of the program, and the solver sums the packs with the wide
-inputs. It pays where most inputs are 1 bit wide (binary activations: Yosys LUTs -22% on
+inputs. It pays where most inputs are 1 bit wide (binary activations: Yosys LUTs -25% on
 bench_models.binary_mlp); with a few narrow inputs among wide ones it changes little and Yosys may count
 more (benchmarks/RESULTS.md), hence opt-in.
 
@@ -38,14 +38,14 @@ def pack_codes(weights: Sequence[int], arg_ivs: Sequence[Interval], exp: int, co
     return sum(w * (c << (iv.exp - fine)) for w, iv, c in zip(weights, arg_ivs, codes)) >> (exp - fine)
 
 
-def pack_interval(weights: Sequence[int], arg_ivs: Sequence[Interval]) -> tuple[Interval, list[int]]:
-    """The exact interval of a pack and its codes at every reachable address (in address order)."""
+def pack_interval(weights: Sequence[int], arg_ivs: Sequence[Interval]) -> Interval:
+    """The exact interval of a pack: its codes at every operand combination, common trailing zeros dropped."""
     exp = min(iv.exp for iv in arg_ivs)
-    entries = [pack_codes(weights, arg_ivs, exp, c[::-1]) for c in itertools.product(
-        *(range(iv.lo, iv.hi + 1) for iv in reversed(arg_ivs)))]
+    entries = [pack_codes(weights, arg_ivs, exp, c)
+               for c in itertools.product(*(range(iv.lo, iv.hi + 1) for iv in arg_ivs))]
     while any(entries) and all(c % 2 == 0 for c in entries):
         entries, exp = [c // 2 for c in entries], exp + 1
-    return Interval(min(entries), max(entries), exp if any(entries) else 0), entries
+    return Interval(min(entries), max(entries), exp if any(entries) else 0)
 
 
 def pack_image(weights: Sequence[int], arg_ivs: Sequence[Interval], exp: int) -> list[int]:

@@ -129,7 +129,6 @@ class Dialect(ABC):
         instance of ``module`` (``ternary.adder_module``). Only the Verilog writer has them."""
         raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
 
-
     def ext(self, x: Wire | int, width: int, shift: int = 0) -> str:
         """``x * 2**shift`` modulo ``2**width``."""
         if isinstance(x, int):
