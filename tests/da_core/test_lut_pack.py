@@ -72,3 +72,11 @@ def test_packed_rtl_equals_program(packed, backend, hdl, tmp_path):
                           latency_cutoff=1)
     assert "pack" in {op.kind for op in design.program.ops}
     assert verify_codes(design, every_code()).n_samples == len(every_code())
+
+
+@pytest.mark.parametrize("options", [dict(pack_bits=7), dict(pack_bits=-1), dict(pack_bits=1, io="stream")])
+def test_compile_model_refuses_bad_pack_bits_before_reading_the_model(options, tmp_path):
+    from rtl_emit import compile_model
+
+    with pytest.raises(ValueError, match="pack_bits"):
+        compile_model(object(), tmp_path, **options)
