@@ -112,6 +112,32 @@ def layer_test_model(module: str, name: str):
     return model, None
 
 
+def train_binary_mlp(hidden: tuple[int, ...] = (64, 32), seed: int = 3, epochs: int = 40, beta: float = 1e-5):
+    """A digits MLP on 1-bit data: binarized pixels in, every hidden activation quantized to one unsigned bit
+    (fixed k=0, i=1, f=0, SAT), as a binary-activation network has; the layers' inputs are all 1 bit wide
+    (the case of ``da_core.lut_pack``). Returns (model, test accuracy)."""
+    import keras
+    from hgq.config import QuantizerConfig
+    from hgq.layers import QDense
+    from hgq.utils import trace_minmax
+
+    from adderflow.digits import load_digits_split
+
+    def one_bit():
+        return QuantizerConfig("kif", "datalane", k0=0, i0=1, f0=0, overflow_mode="SAT", trainable=False)
+
+    keras.utils.set_random_seed(seed)
+    x_train, x_test, y_train, y_test = load_digits_split(seed)
+    x_train, x_test = (x_train > 0.5).astype(np.float32), (x_test > 0.5).astype(np.float32)
+    x = inputs = keras.Input((64,))
+    for units in hidden:
+        x = QDense(units, activation="relu", beta0=beta, iq_conf=one_bit())(x)
+    model = keras.Model(inputs, QDense(10, beta0=beta, iq_conf=one_bit())(x), name="binary_mlp")
+    _compile_fit(model, x_train, y_train, epochs, keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    trace_minmax(model, x_train)
+    return model, float(np.mean(np.argmax(model.predict(x_test, verbose=0), axis=1) == y_test))
+
+
 MODELS = {
     "jsc_mlp": train_tabular_mlp,
     "digits_mlp": train_digits,
@@ -120,4 +146,5 @@ MODELS = {
     "conv_net": train_conv_net,
     "softmax_classifier": lambda: layer_test_model("models_softmax", "softmax_classifier"),
     "table_deep_sets": lambda: layer_test_model("models_tables", "table_deep_sets"),
+    "binary_mlp": train_binary_mlp,  # a targeted benchmark for da_core.lut_pack, not one of the five
 }

@@ -13,6 +13,7 @@ from quant.network import INT64_SAFE_BITS
 
 from .cost import DSP_LEVELS, adder_cost
 from .interval import Interval
+from .lut_pack import PACK_ADDRESS_BITS, pack_interval, pack_luts
 from .program import Op, Program, is_bit
 from .quantize import check_modes, quantize_codes, round_code, saturation_bounds
 from .tables import table_depth, table_luts
@@ -33,6 +34,7 @@ class ProgramBuilder:
         self.solved: dict = {}  # emit_cmvm's adder graphs, by matrix and input formats
         self.origin = ""  # the network node now being lowered: each new op records it (Program.origins)
         self.origins: list[str] = []
+        self.pack_bits = 0  # emit_cmvm packs inputs at most this wide into tables (da_core.lut_pack); 0: never
 
     def interval(self, v: int) -> Interval:
         return self.ops[v].interval
@@ -264,6 +266,17 @@ class ProgramBuilder:
         cost = table_luts(iv.width, entries, result.width, iv.lo)
         depth = self.depth(a) + table_depth(iv.width)
         return self._emit("lut", (a,), (iv.lo, iv.exp, entries), result, depth, cost)
+
+    def pack(self, args: list[int], weights: list[int]) -> int:
+        """``sum(w * a)`` of a few narrow values as one table (``da_core.lut_pack``): a LUT6 per result bit."""
+        ivs = [self.interval(a) for a in args]
+        if sum(iv.width for iv in ivs) > PACK_ADDRESS_BITS or any(iv.lo == iv.hi for iv in ivs):
+            raise ValueError(f"a pack reads at most {PACK_ADDRESS_BITS} bits of variables, got {ivs}")
+        result = pack_interval(weights, ivs)
+        if result.lo == result.hi:
+            return self.const(Fraction(result.lo) * Fraction(2) ** result.exp)
+        depth = max(self.depth(a) for a in args) + 1
+        return self._emit("pack", tuple(args), (tuple(weights),), result, depth, pack_luts(weights, ivs, result))
 
     def _fold_into_table(self, a: int, k: int, i: int, f: int, round_mode: str, overflow_mode: str) -> int:
         """A quantizer after a table is a table of quantized entries (the old one goes if nothing else reads it)."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from .builder import ProgramBuilder
 from .interval import Interval
+from .lut_pack import pack_narrow
 from .parallel import map_jobs
 from .program import Program
 from .solver import MAX_IN_DEPTH, solve_integer
@@ -77,13 +78,17 @@ def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, bias: Se
     depth = np.array([builder.depth(v) for v in x], dtype=np.int64)
     # only the inputs' relative depths shape the adder tree; max_depth counts from the earliest input
     depth = np.minimum(depth - depth.min(initial=0), MAX_IN_DEPTH)
+    signals = [builder.shift(v, -int(e)) for v, e in zip(x, exps)]  # the integer code as a value
+    if builder.pack_bits:
+        signals, scaled, lo, hi, depth = pack_narrow(builder, signals, scaled, lo, hi, depth, builder.pack_bits)
+        depth = np.minimum(depth, MAX_IN_DEPTH)
+        ivs = [builder.interval(s) for s in signals]
     # an adder graph is exact for any integer inputs: reuse it wherever the same matrix meets inputs of the
     # same widths and depths (every position of a convolution), the builder re-deriving exact intervals
     key = (scaled.shape, scaled.tobytes(), tuple((iv.signed, iv.width) for iv in ivs), depth.tobytes(), max_depth)
     graph = builder.solved.get(key)
     if graph is None:
         graph = builder.solved[key] = solve_integer(scaled, lo, hi, max_depth=max_depth, in_depth=depth)
-    signals = [builder.shift(v, -int(e)) for v, e in zip(x, exps)]  # the integer code as a value
     for a, b, shift, sign in graph.adders.tolist():
         signals.append(builder.add(signals[a], signals[b], shift, sign))
     zero = builder.const(0)

@@ -22,6 +22,7 @@ from quant.network import to_codes
 from .builder import ProgramBuilder
 from .cmvm import emit_cmvm
 from .interval import Interval
+from .lut_pack import check_pack_bits
 from .multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from .multipliers import apply as apply_multipliers
 from .products import multiply
@@ -29,20 +30,21 @@ from .program import Program
 
 
 def lower(network: Network, max_depth: int | None = None, trim: bool = True,
-          multipliers: str = DEFAULT_MULTIPLIERS) -> Program:
+          multipliers: str = DEFAULT_MULTIPLIERS, pack_bits: int = 0) -> Program:
     """The program computing ``network.forward`` exactly; ``max_depth`` bounds each layer's adder tree.
 
     ``multipliers``: products of two variables as shift-and-add ("lut") or as multipliers for DSPs ("dsp"),
     see ``da_core.multipliers``. ``trim`` runs the backward precision pass (``da_core.precision.trim``)
     afterwards: bits no output can see are dropped. Each op's ``origins`` entry names the network node
-    (or model input) it was made for.
+    (or model input) it was made for. ``pack_bits`` > 0 sums each layer's inputs of at most that many bits
+    in LUT6 tables instead of adders (``da_core.lut_pack``).
     """
-    return lower_with_intervals(network, max_depth, trim, multipliers)[0]
+    return lower_with_intervals(network, max_depth, trim, multipliers, pack_bits=pack_bits)[0]
 
 
 def lower_with_intervals(network: Network, max_depth: int | None = None, trim: bool = True,
                          multipliers: str = DEFAULT_MULTIPLIERS,
-                         input_intervals: dict[str, list[Interval]] | None = None
+                         input_intervals: dict[str, list[Interval]] | None = None, pack_bits: int = 0
                          ) -> tuple[Program, dict[str, list[Interval]]]:
     """``lower``, and the exact interval of every element (C order) of every model input and node output.
 
@@ -52,7 +54,9 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
     on what an earlier part gives (``da_core.stream_lower``'s kernels).
     """
     check_multipliers(multipliers)
+    check_pack_bits(pack_bits)
     builder = ProgramBuilder()
+    builder.pack_bits = pack_bits
     tensors: dict[str, np.ndarray] = {}
     for spec in network.inputs:
         builder.origin = spec.name

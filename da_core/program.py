@@ -20,6 +20,8 @@ kind         args       params and meaning
                         ``c`` is ``a``'s value as a code at exponent ``base_exp``;
                         the table holds one output code per input code (a tuple of ints;
                         identical tables are one object, saved once: ``Program.tables``)
+``pack``     (a, ...)   (weights,): ``sum(w * a)`` over a few narrow values, one table of their
+                        concatenated codes (``da_core.lut_pack``)
 ``mul``      (a, b)     (): ``a * b`` exactly, the exponent the sum of the operands'; a
                         select (AND) when ``b`` is one unsigned bit ([0..1]), else a
                         multiplier (a DSP, or shift-and-add by ``da_core.multipliers``)
@@ -36,6 +38,7 @@ from quant.network import FLOAT64_EXACT_BITS
 
 from .cost import dsp_tiles
 from .interval import Interval
+from .lut_pack import pack_codes
 from .quantize import quantize_codes
 
 ADDER_KINDS = ("add", "neg")
@@ -276,6 +279,8 @@ def _evaluate(op: Op, args: list, arg_ivs: list[Interval], inputs: np.ndarray) -
         case "lut":
             base, base_exp, table = op.params
             return np.asarray(table, dtype=np.int64)[align(args[0], arg_ivs[0].exp, base_exp) - base]
+        case "pack":
+            return pack_codes(op.params[0], arg_ivs, e, args)
         case "mul":
             return args[0] * args[1]  # codes multiply, exponents add: at most 62 bits, exact in int64
     raise ValueError(f"unknown op kind {op.kind!r}")

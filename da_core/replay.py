@@ -49,6 +49,8 @@ def replay(b: ProgramBuilder, op: Op, args: list[int]) -> int:
             return b.minimum(args[0], args[1])
         case "lut":
             return _lut(b, args[0], op)
+        case "pack":
+            return b.pack(args, list(op.params[0]))
         case "mul":
             return multiply(b, args[0], args[1])
     raise ValueError(f"cannot rebuild an op of kind {op.kind!r}")

@@ -44,6 +44,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from da_core.interval import Interval
+from da_core.lut_pack import pack_image
 from da_core.program import Op, Program, is_bit
 from da_core.quantize import saturation_bounds
 from da_core.tables import rom_image
@@ -152,6 +153,9 @@ def _op_value(op: Op, args: list[Value], arg_ivs: tuple[Interval, ...]) -> Value
             return Mux(a > b, a, b) if op.kind == "max" else Mux(a < b, a, b)
         case "lut":
             return _lut(op, args[0], arg_ivs[0])
+        case "pack":  # a ROM over the operands' raw codes concatenated, the first lowest
+            image = pack_image(op.params[0], arg_ivs, e)
+            return Array(Const(c, _code_shape(op.interval)) for c in image)[Cat(*(a.as_unsigned() for a in args))]
         case "mul":  # codes multiply, exponents add; Amaranth's product is exact (it widens, mixed signs too)
             return Mux(args[1], args[0], 0) if is_bit(arg_ivs[1]) else args[0] * args[1]
     raise ValueError(f"op kind {op.kind!r} has no hardware mapping")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import da_core
 import quant
+from da_core.lut_pack import check_pack_bits
 from da_core.multipliers import DEFAULT_MULTIPLIERS
 
 from .design import DEFAULT_NAME, Design, check_options, emit_program
@@ -18,7 +19,7 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
                   latency_cutoff_ns: float | None = None, clock_period_ns: float | None = None,
                   combinational: bool = False, reset: bool = False, clock_enable: bool = False,
                   valid: bool = True, multipliers: str = DEFAULT_MULTIPLIERS, io: str = "parallel",
-                  **emit_options) -> Design:
+                  pack_bits: int = 0, **emit_options) -> Design:
     """Convert a trained, calibrated HGQ2 model (or a ``quant.Network``) into Verilog (or, with
     ``hdl="vhdl"``, VHDL-2008) in ``out_dir``.
 
@@ -28,14 +29,18 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     the control ports (see ``rtl_emit.emit_program``, which also takes ``emit_options``).
     max_depth: adder levels allowed in each layer's CMVM (None: about the minimum). multipliers: products
     of two variables as shift-and-add on LUTs ("lut", the default: no DSPs) or written as ``*`` for
-    DSP48E2s ("dsp"); see ``da_core.multipliers``.
+    DSP48E2s ("dsp"); see ``da_core.multipliers``. pack_bits: each layer's inputs of at most this many bits
+    summed in LUT6 tables rather than adders (``da_core.lut_pack``; 0, the default: off; parallel io only).
     io: "parallel" (every position in its own logic, a sample per clock) or "stream" (``rtl_emit.emit_stream``:
     each repeated kernel built once and fed one position per clock, with valid/ready ports; Verilog only).
     Every option is checked before the model is read and solved.
     """
     if io not in IOS:
         raise ValueError(f"io must be one of {', '.join(map(repr, IOS))}, got {io!r}")
+    check_pack_bits(pack_bits)
     if io == "stream":
+        if pack_bits:
+            raise ValueError("pack_bits applies to io='parallel' only")
         return _compile_stream(model, Path(out_dir), latency_cutoff, overwrite, name, max_depth,
                                latency_cutoff_ns=latency_cutoff_ns, clock_period_ns=clock_period_ns,
                                combinational=combinational, clock_enable=clock_enable, valid=valid,
@@ -48,7 +53,7 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
                   yosys=emit_options.get("yosys", False), ternary_adders=emit_options.get("ternary_adders", False),
                   **targets)
     network = model if isinstance(model, quant.Network) else quant.from_keras(model)
-    program = da_core.lower(network, max_depth=max_depth, multipliers=multipliers)
+    program = da_core.lower(network, max_depth=max_depth, multipliers=multipliers, pack_bits=pack_bits)
     return emit_program(program, out_dir, name=name, overwrite=overwrite, network=network, reset=reset,
                         clock_enable=clock_enable, valid=valid, **targets, **emit_options)
 

@@ -14,8 +14,10 @@ signed) or a constant as its integer code.
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import reduce
 from itertools import pairwise
 
+from da_core.lut_pack import pack_image
 from da_core.program import Op, Program, is_bit
 from da_core.quantize import saturation_bounds
 from da_core.tables import is_logic, rom_image
@@ -102,6 +104,10 @@ class Dialect(ABC):
         """A function ``name`` of one ``address_bits``-bit argument that returns ``image[address]``."""
 
     @abstractmethod
+    def join(self, high: str, low: str) -> str:
+        """Two bit vectors side by side, ``high`` above ``low``."""
+
+    @abstractmethod
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
         """Declare a register (``width`` None: one bit) that starts at 0 and takes ``source`` at each edge."""
 
@@ -121,10 +127,6 @@ class Dialect(ABC):
              cin: bool) -> None:
         """``target`` = the sum of three ``width``-bit vectors (each inverted where flagged) + kin + cin, by an
         instance of ``module`` (``ternary.adder_module``). Only the Verilog writer has them."""
-        raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
-
-    def join(self, high: str, low: str) -> str:
-        """Two bit vectors side by side, ``high`` above ``low``."""
         raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
 
     def ext(self, x: Wire | int, width: int, shift: int = 0) -> str:
@@ -214,6 +216,8 @@ def _op(d: Dialect, body: Body, target: str, op: Op, args: list, arg_ivs) -> Non
             _quant(d, body, target, op, args[0], arg_ivs[0])
         case "lut":
             _table(d, body, target, op, args[0], arg_ivs[0])
+        case "pack":
+            _pack(d, body, target, op, args, arg_ivs)
         case "mul":
             if is_bit(arg_ivs[1]):  # a select: the operand where the one bit is set
                 d.choose(body, target, [(d.bit_set(args[1][0], 0), d.ext(args[0], w))], d.const(0, w))
@@ -268,12 +272,26 @@ def _table(d: Dialect, body: Body, target: str, op: Op, x: Wire | int, iv) -> No
         cases = [(d.equals(name, d.const(base + j, wa)), d.const(entry, w)) for j, entry in enumerate(table[:-1])]
         d.choose(body, target, cases, d.const(table[-1], w))
         return
-    image = tuple(rom_image(base, table, wa))
-    key = (wa, w, image)
+    _rom_call(d, body, target, name, wa, w, tuple(rom_image(base, table, wa)))
+
+
+def _rom_call(d: Dialect, body: Body, target: str, address: str, address_bits: int, w: int,
+              image: tuple[int, ...]) -> None:
+    """``target`` = the ROM ``image`` at ``address``: a function written once per distinct image."""
+    key = (address_bits, w, image)
     if key not in body.roms:
         body.roms[key] = f"rom{len(body.roms)}"
-        body.functions += d.rom_function(body.roms[key], wa, w, image)
-    d.assign(body, target, f"{body.roms[key]}({name})")
+        body.functions += d.rom_function(body.roms[key], address_bits, w, image)
+    d.assign(body, target, f"{body.roms[key]}({address})")
+
+
+def _pack(d: Dialect, body: Body, target: str, op: Op, args: list, arg_ivs) -> None:
+    """A ROM over the operands' raw codes concatenated (the first lowest), through an address wire."""
+    address = f"{target}_a"
+    bits = sum(w for _, w, _ in args)
+    d.wire(body, address, bits, reduce(lambda low, x: d.join(x[0], low), args[1:], args[0][0]))
+    image = tuple(c % (1 << op.interval.width) for c in pack_image(op.params[0], arg_ivs, op.interval.exp))
+    _rom_call(d, body, target, address, bits, op.interval.width, image)
 
 
 def _quant(d: Dialect, body: Body, target: str, op: Op, x: Wire, iv) -> None:

@@ -105,6 +105,9 @@ class Vhdl(Dialect):
         return lines + [f"      when others => return {self.const(0, width)};", "    end case;",
                         f"  end function {name};"]
 
+    def join(self, high: str, low: str) -> str:
+        return f"({high} & {low})"
+
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:
         if width is None:
             body.decls.append(f"  signal {name} : std_logic := '0';")
