@@ -196,6 +196,8 @@ class ProgramBuilder:
             return a  # on the grid and in range: the quantizer is the identity
         if self.ops[a].kind == "lut":
             return self._fold_into_table(a, k, i, f, round_mode, overflow_mode)
+        if overflows and overflow_mode == "WRAP" and -f < iv.exp < i + k:
+            f = -iv.exp  # wrapping a coarser value keeps its grid: a table it feeds needs no finer address
         if overflows and overflow_mode == "WRAP":
             result = Interval.from_kif(k, i, f)
         else:

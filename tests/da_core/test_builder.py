@@ -30,3 +30,16 @@ def test_tables_of_equal_codes_at_other_scales_stay_apart():
     x = b.input(Interval(0, 1, -2))
     program = b.build([b.lut(x, 0, -2, [0, 1], -2), b.lut(x, 0, -2, [0, 1], -3)])
     np.testing.assert_array_equal(program(np.array([[0.0], [0.25]])), [[0, 0], [0.25, 0.125]])
+
+
+def test_a_wrapping_quantizer_keeps_its_input_grid_so_a_table_reads_only_the_bits_that_vary():
+    """HGQ2's quantizer wraps a value on the 2^-4 grid to [0, 1) at 2^-6 (an HGQ-LUT layer's input quantizer
+    after a sum): the result stays on the 2^-4 grid, so the table after it has 16 addresses, not 64."""
+    b = ProgramBuilder()
+    x = b.input(Interval(0, 47, -4))  # 0 .. 2.9375
+    program = b.build([b.lut(b.quant(x, 0, 0, 6, "RND", "WRAP"), 0, -6, [j * j % 7 for j in range(64)], 0)])
+    xs = np.arange(48)[:, None] / 16
+    reachable = np.unique(xs % 1)  # the distinct values the table can see, counted without the builder
+    address = program.ops[program.ops[program.outputs[0]].args[0]].interval
+    assert 2 ** address.width == len(reachable) == 16
+    np.testing.assert_array_equal(program(xs)[:, 0], (xs[:, 0] % 1 * 64).astype(int) ** 2 % 7)
