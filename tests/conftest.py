@@ -1,3 +1,5 @@
+import functools
+
 import numpy as np
 import pytest
 
@@ -43,35 +45,8 @@ def two_models(digits, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def stream_conv():
+def stream_model():
+    """``stream_model("conv")``: a model of ``tests/stream_models.py`` and its inputs, trained once per session."""
     from tests import stream_models
 
-    return stream_models.conv_model()
-
-
-@pytest.fixture(scope="session")
-def stream_deep_sets():
-    from tests import stream_models
-
-    return stream_models.deep_sets_model()
-
-
-@pytest.fixture(scope="session")
-def stream_zoo_1d():
-    from tests import stream_models
-
-    return stream_models.zoo_1d_model()
-
-
-@pytest.fixture(scope="session")
-def stream_gru():
-    from tests import stream_models
-
-    return stream_models.gru_model()
-
-
-@pytest.fixture(scope="session")
-def stream_same_conv():
-    from tests import stream_models
-
-    return stream_models.same_conv_model()
+    return functools.cache(lambda name: getattr(stream_models, f"{name}_model")())
