@@ -33,14 +33,19 @@ def many_inputs(digits):
 
 
 @pytest.fixture(scope="session")
-def two_models(digits, tmp_path_factory):
-    """Two saved .keras candidates for sweeps: the digits MLP ("wide") and a 64-8-10 one ("narrow")."""
+def narrow_digits():
+    """A 64-8-10 QDense MLP on digits: for tests of a path, not of a model size, its design builds in far less time."""
     from adderflow.digits import train_digits_mlp
 
+    return train_digits_mlp(hidden=(8,), epochs=3, beta=1e-3)[0]
+
+
+@pytest.fixture(scope="session")
+def two_models(digits, narrow_digits, tmp_path_factory):
+    """Two saved .keras candidates for sweeps: the digits MLP ("wide") and the 64-8-10 one ("narrow")."""
     folder = tmp_path_factory.mktemp("models")
     digits[0].save(folder / "wide.keras")
-    small, *_ = train_digits_mlp(hidden=(8,), epochs=3, beta=1e-3)
-    small.save(folder / "narrow.keras")
+    narrow_digits.save(folder / "narrow.keras")
     return [folder / "wide.keras", folder / "narrow.keras"]
 
 
