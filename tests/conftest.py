@@ -1,3 +1,5 @@
+import functools
+
 import numpy as np
 import pytest
 
@@ -31,47 +33,25 @@ def many_inputs(digits):
 
 
 @pytest.fixture(scope="session")
-def two_models(digits, tmp_path_factory):
-    """Two saved .keras candidates for sweeps: the digits MLP ("wide") and a 64-8-10 one ("narrow")."""
+def narrow_digits():
+    """A 64-8-10 QDense MLP on digits: for tests of a path, not of a model size, its design builds in far less time."""
     from adderflow.digits import train_digits_mlp
 
+    return train_digits_mlp(hidden=(8,), epochs=3, beta=1e-3)[0]
+
+
+@pytest.fixture(scope="session")
+def two_models(digits, narrow_digits, tmp_path_factory):
+    """Two saved .keras candidates for sweeps: the digits MLP ("wide") and the 64-8-10 one ("narrow")."""
     folder = tmp_path_factory.mktemp("models")
     digits[0].save(folder / "wide.keras")
-    small, *_ = train_digits_mlp(hidden=(8,), epochs=3, beta=1e-3)
-    small.save(folder / "narrow.keras")
+    narrow_digits.save(folder / "narrow.keras")
     return [folder / "wide.keras", folder / "narrow.keras"]
 
 
 @pytest.fixture(scope="session")
-def stream_conv():
+def stream_model():
+    """``stream_model("conv")``: a model of ``tests/stream_models.py`` and its inputs, trained once per session."""
     from tests import stream_models
 
-    return stream_models.conv_model()
-
-
-@pytest.fixture(scope="session")
-def stream_deep_sets():
-    from tests import stream_models
-
-    return stream_models.deep_sets_model()
-
-
-@pytest.fixture(scope="session")
-def stream_zoo_1d():
-    from tests import stream_models
-
-    return stream_models.zoo_1d_model()
-
-
-@pytest.fixture(scope="session")
-def stream_gru():
-    from tests import stream_models
-
-    return stream_models.gru_model()
-
-
-@pytest.fixture(scope="session")
-def stream_same_conv():
-    from tests import stream_models
-
-    return stream_models.same_conv_model()
+    return functools.cache(lambda name: getattr(stream_models, f"{name}_model")())

@@ -1,5 +1,5 @@
 """Small trained HGQ2 models that stream (per-channel quantizers, valid padding): shared by the stream
-lowering tests and the end-to-end Verilator tests through session fixtures (``tests/conftest.py``).
+lowering tests and the end-to-end Verilator tests through the session fixture ``stream_model`` (conftest).
 
 Each builder returns the model and >= 1,000 inputs: the calibration data, then values up to 4x beyond it.
 """

@@ -7,9 +7,10 @@ from adderflow.cli import EXIT_BAD_INPUT, main
 
 
 @pytest.fixture(scope="module")
-def saved_model(digits, tmp_path_factory):
+def saved_model(digits, narrow_digits, tmp_path_factory):
+    """The 64-8-10 MLP (its designs build quickly) and 200 test digits."""
     path = tmp_path_factory.mktemp("model") / "digits.keras"
-    digits[0].save(path)
+    narrow_digits.save(path)
     data = tmp_path_factory.mktemp("data") / "x.npy"
     np.save(data, digits[2][:200])
     return path, data

@@ -17,23 +17,23 @@ def _converted(model, x):
 
 
 @pytest.fixture(scope="module")
-def conv(stream_conv):
-    return _converted(*stream_conv)
+def conv(stream_model):
+    return _converted(*stream_model("conv"))
 
 
 @pytest.fixture(scope="module")
-def deep_sets(stream_deep_sets):
-    return _converted(*stream_deep_sets)
+def deep_sets(stream_model):
+    return _converted(*stream_model("deep_sets"))
 
 
 @pytest.fixture(scope="module")
-def zoo_1d(stream_zoo_1d):
-    return _converted(*stream_zoo_1d)
+def zoo_1d(stream_model):
+    return _converted(*stream_model("zoo_1d"))
 
 
 @pytest.fixture(scope="module")
-def gru(stream_gru):
-    return _converted(*stream_gru)
+def gru(stream_model):
+    return _converted(*stream_model("gru"))
 
 
 def _check_equal(net, stream, parallel, x):
@@ -88,8 +88,8 @@ def test_position_dependent_quantizer_is_refused():
 
 
 @pytest.fixture(scope="module")
-def same_conv(stream_same_conv):
-    return _converted(*stream_same_conv)
+def same_conv(stream_model):
+    return _converted(*stream_model("same_conv"))
 
 
 def test_same_padding_convolutions_stream_bit_exact(same_conv):

@@ -1,6 +1,6 @@
 """VHDL designs in GHDL through cocotb: the same bit-exact check as the Verilog, with ``sim.verify`` as for Verilog.
 
-Every op kind and quantizer mode with every control port; the user's testbench (stall, resume, reset); the
+Every op kind and quantizer mode with every control port; the user's testbench (stall, resume, reset); a 64-8-10
 digits MLP through the command line, the conv net and a layer-zoo model on over 10,000 samples each.
 """
 
@@ -80,9 +80,9 @@ def test_the_compiled_model_refuses_vhdl(controlled):
         sim.CompiledModel(controlled)
 
 
-def test_digits_mlp_as_vhdl_from_the_command_line(digits, many_inputs, tmp_path, capsys):
+def test_digits_mlp_as_vhdl_from_the_command_line(narrow_digits, many_inputs, tmp_path, capsys):
     model_path, data_path = tmp_path / "digits.keras", tmp_path / "x.npy"
-    digits[0].save(model_path)
+    narrow_digits.save(model_path)
     np.save(data_path, many_inputs)
     assert len(many_inputs) >= 10_000
     status = main(["convert", str(model_path), str(tmp_path / "out"), "--hdl", "vhdl", "--latency-cutoff", "4",

@@ -7,12 +7,12 @@ import pytest
 import rtl_emit
 import sim
 
-MODELS = ("stream_conv", "stream_deep_sets", "stream_zoo_1d", "stream_gru", "stream_same_conv")
+MODELS = ("conv", "deep_sets", "zoo_1d", "gru", "same_conv")
 
 
 @pytest.fixture(scope="module", params=MODELS)
-def compiled(request, tmp_path_factory):
-    model, x = request.getfixturevalue(request.param)
+def compiled(request, stream_model, tmp_path_factory):
+    model, x = stream_model(request.param)
     design = rtl_emit.compile_model(model, tmp_path_factory.mktemp(request.param), io="stream")
     return request.param, model, x, design
 
