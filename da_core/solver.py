@@ -26,6 +26,14 @@ MAX_IN_DEPTH = 24
 # many as fit PASS_DIGITS signed digits of work, at most MAX_PASSES.
 MAX_PASSES = 32
 PASS_DIGITS = 8000
+# Counting adders at the minimum depth, the best of more passes pays (table2.py, 200 matrices: 243.3 -> 241.5
+# adders at N=12 with 64 passes, 325.4 -> 323.4 at N=14 with about 35): each signed digit under MIN_DEPTH_RAMP
+# adds MIN_DEPTH_BONUS digits of work, up to MIN_DEPTH_MAX_PASSES, so matrices of N=16's size (850-930 digits)
+# keep their passes and time. Ranked by cost it does not (trained kernels, slack 0: 8 less cost, 2 more
+# adders, 3x the time at 32x16), so objective "cost" keeps PASS_DIGITS.
+MIN_DEPTH_RAMP = 820
+MIN_DEPTH_BONUS = 120
+MIN_DEPTH_MAX_PASSES = 64
 # Weight (in quarters) of a pair whose operands differ in depth, by depth slack (0, 1, 2 or more): it spends
 # the output's depth room, which a tight bound cannot spare (table2.py, N=16: 429 -> 421 adders at the minimum
 # depth); with room to spare it is a pair like any other (slack 1: trained kernels cost 0.2% less with (4, 3)
@@ -89,7 +97,7 @@ def solve_integer(
     depth_bound = min(max_depth, max(floor, MAX_KRAFT_DEPTH))
     U, col_index, col_shift, col_sign = unique_columns(W)
     if passes is None:
-        passes = max(1, min(MAX_PASSES, PASS_DIGITS // max(int(csd_digit_counts(U).sum()), 1)))
+        passes = _default_passes(int(csd_digit_counts(U).sum()), depth_bound == floor and objective == "adders")
     skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
     links = candidate_links(U)
     def one_pass(salt):
@@ -111,6 +119,16 @@ def solve_integer(
         out_shift=np.where(zero, 0, u_shift[safe] + col_shift) if len(u_index) else col_shift.copy(),
         out_sign=np.where(zero, 1, u_sign[safe] * col_sign) if len(u_index) else col_sign.copy(),
     )
+
+
+def _default_passes(digits: int, min_adders: bool) -> int:
+    """Passes that fit the work budget of a matrix with `digits` signed digits (more when `min_adders`:
+    counting adders at the minimum depth)."""
+    digits = max(digits, 1)
+    if min_adders:
+        budget = PASS_DIGITS + MIN_DEPTH_BONUS * max(0, MIN_DEPTH_RAMP - digits)
+        return max(1, min(MIN_DEPTH_MAX_PASSES, budget // digits))
+    return max(1, min(MAX_PASSES, PASS_DIGITS // digits))
 
 
 def _map_passes(one_pass, passes: int, threads: int):

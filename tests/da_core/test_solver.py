@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from da_core.graph_stats import output_depths, signal_intervals
-from da_core.solver import DEFAULT_DEPTH_SLACK, min_depth, solve_integer
+from da_core.solver import DEFAULT_DEPTH_SLACK, MAX_PASSES, MIN_DEPTH_MAX_PASSES, min_depth, solve_integer
 
 
 def random_case(rng: np.random.Generator, n_in: int, n_out: int, bits: int):
@@ -164,6 +164,22 @@ def test_kernels_run_unjitted_with_the_same_result():
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     W = np.random.default_rng(0).integers(-128, 128, (6, 5))
     assert result.stdout.strip() == str(solve_integer(W, np.full(6, -8), np.full(6, 7)).adders.tolist())
+
+
+def test_a_small_matrix_gets_more_passes_counting_adders_at_the_minimum_depth():
+    """Counting adders at the minimum depth, a small matrix's default graph is the best of MIN_DEPTH_MAX_PASSES
+    passes (here fewer adders than the best of MAX_PASSES); one level above it, or ranked by cost, MAX_PASSES."""
+    W = np.random.default_rng(11).integers(129, 256, (5, 5))
+    lo, hi = np.full(5, -128), np.full(5, 127)
+    floor = min_depth(W)
+    more = solve_integer(W, lo, hi, max_depth=floor, objective="adders", passes=MIN_DEPTH_MAX_PASSES)
+    assert more.n_adders < solve_integer(W, lo, hi, max_depth=floor, objective="adders", passes=MAX_PASSES).n_adders
+    for depth, objective, passes in ((floor, "adders", MIN_DEPTH_MAX_PASSES), (floor + 1, "adders", MAX_PASSES),
+                                     (floor, "cost", MAX_PASSES)):
+        default = solve_integer(W, lo, hi, max_depth=depth, objective=objective)
+        fixed = solve_integer(W, lo, hi, max_depth=depth, objective=objective, passes=passes)
+        for a, b in zip(_graph_arrays(default), _graph_arrays(fixed)):
+            np.testing.assert_array_equal(a, b)
 
 
 def _graph_arrays(graph):
