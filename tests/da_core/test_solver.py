@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from da_core import solver
 from da_core.graph_stats import output_depths, signal_intervals
 from da_core.solver import DEFAULT_DEPTH_SLACK, MAX_PASSES, MIN_DEPTH_MAX_PASSES, min_depth, solve_integer
 
@@ -198,6 +199,7 @@ def test_threaded_passes_give_the_serial_graph():
                 threaded = solve_integer(W, lo, hi, objective=objective, threads=threads)
                 for a, b in zip(_graph_arrays(serial), _graph_arrays(threaded)):
                     np.testing.assert_array_equal(a, b)
+    assert {2, 3} <= set(solver._pools)  # the passes really went to thread pools, one per thread count
 
 
 def _solve_in_child(W):
