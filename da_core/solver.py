@@ -15,7 +15,7 @@ from da_core.adder_graph import AdderGraph
 from da_core.columns import unique_columns
 from da_core.csd import csd_digit_counts, csd_terms
 from da_core.cse import MAX_SIGNALS, extract_common_pairs
-from da_core.decompose import candidate_links, parents_from_links
+from da_core.decompose import candidate_links, parents_from_links, star_links
 from da_core.signals import SignalTable
 from da_core.sum_tree import sum_outputs
 
@@ -40,6 +40,13 @@ MIN_DEPTH_MAX_PASSES = 64
 # than (3,)). Passes cycle through the tuple; a single pass (a large matrix) weights all pairs alike, since
 # at 128x128 and 256x256 the skewed weights cost 1-2% more adders at the minimum depth, and time.
 DEPTH_SKEWS = ((2, 3), (4, 3), (4,))
+# At the minimum depth the skew gives way to a price on the Kraft room a pair spends: one use of a pair whose
+# operands differ in depth grows its output's Kraft sum by g = 2^(deeper+1) - 2^a - 2^b, and the pair's weight
+# is scaled by room / (room + g), room being MIN_DEPTH_ROOM times the outputs' mean Kraft room before stage 2
+# (at least 1): a pair that spends much of the little room must save more than one that spends little, where
+# the skew weighs both alike (table2.py at the minimum depth, 60 matrices, two seeds: about -1.5 adders at
+# N=12, -2 at N=14 and 16; fractions 0.125-0.4 and the median or a quantile of the room did no better).
+MIN_DEPTH_ROOM = 0.25
 _INT64_HEADROOM = 1 << 61
 # Threads for the passes of one solve: the passes are independent and their numba kernels release the GIL,
 # so two cores halve a multi-pass solve's wall time (the best pass is still chosen in pass order).
@@ -99,9 +106,12 @@ def solve_integer(
     if passes is None:
         passes = _default_passes(int(csd_digit_counts(U).sum()), depth_bound == floor and objective == "adders")
     skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
+    room_share = MIN_DEPTH_ROOM if passes > 1 and depth_bound == floor else 0.0
     links = candidate_links(U)
+    if depth_bound == floor:  # no room for chains: the best star of links first
+        links = star_links(U, in_depth, depth_bound, links)
     def one_pass(salt):
-        return _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skews[salt % len(skews)])
+        return _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skews[salt % len(skews)], room_share)
 
     best = None
     for table, outs in _map_passes(one_pass, passes, threads):
@@ -140,9 +150,9 @@ def _map_passes(one_pass, passes: int, threads: int):
     return _pools[threads].map(one_pass, range(passes))
 
 
-def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew):
+def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew, room_share):
     """Stages 1-3 once, ties broken by `salt`: (signal table, (out_index, out_shift, out_sign)).
-    links: candidate_links(U), shared by the passes."""
+    links: candidate_links(U), shared by the passes; room_share > 0 prices Kraft room (MIN_DEPTH_ROOM)."""
     n_in = U.shape[0]
     parent, parent_sign, cap, diff = parents_from_links(U, in_depth, depth_bound, links, salt)
     term_sig, term_shift, term_sign, n_terms = csd_terms(diff)
@@ -151,9 +161,14 @@ def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew):
             f"matrix too large: {int(n_terms.sum())} signed digits, the solver handles up to {MAX_SIGNALS // 2}"
         )
     kraft_budget = np.where(parent < 0, 1 << cap, (1 << cap) - (1 << cap[np.maximum(parent, 0)]))
+    room = 0
+    if room_share > 0 and len(n_terms):
+        live = np.arange(term_sig.shape[1]) < n_terms[:, None]
+        kraft = np.where(live, 1 << in_depth[term_sig], 0).sum(axis=1)
+        room = max(1, round(room_share * float(np.mean(kraft_budget - kraft))))
     table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
     terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget,
-                                 salt, skew)
+                                 salt, skew, room)
     return table, sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
 
 
