@@ -107,11 +107,14 @@ def solve_integer(
         passes = _default_passes(int(csd_digit_counts(U).sum()), depth_bound == floor and objective == "adders")
     skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
     room_share = MIN_DEPTH_ROOM if passes > 1 and depth_bound == floor else 0.0
-    links = candidate_links(U)
-    if depth_bound == floor:  # no room for chains: the best star of links first
-        links = star_links(U, in_depth, depth_bound, links)
+    link_sets = [candidate_links(U)]
+    if depth_bound == floor:  # no room for chains: every other pass ranks the best star of links first
+        star = star_links(U, in_depth, depth_bound, link_sets[0])
+        if not np.array_equal(star, link_sets[0]):
+            link_sets.insert(0, star)
     def one_pass(salt):
-        return _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skews[salt % len(skews)], room_share)
+        return _one_pass(U, lo, hi, in_depth, depth_bound, link_sets[salt % len(link_sets)], salt,
+                         skews[salt % len(skews)], room_share)
 
     best = None
     for table, outs in _map_passes(one_pass, passes, threads):
