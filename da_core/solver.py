@@ -34,18 +34,17 @@ PASS_DIGITS = 8000
 MIN_DEPTH_RAMP = 820
 MIN_DEPTH_BONUS = 120
 MIN_DEPTH_MAX_PASSES = 64
-# Weight (in quarters) of a pair whose operands differ in depth, by depth slack (0, 1, 2 or more): it spends
-# the output's depth room, which a tight bound cannot spare (table2.py, N=16: 429 -> 421 adders at the minimum
-# depth); with room to spare it is a pair like any other (slack 1: trained kernels cost 0.2% less with (4, 3)
-# than (3,)). Passes cycle through the tuple; a single pass (a large matrix) weights all pairs alike, since
-# at 128x128 and 256x256 the skewed weights cost 1-2% more adders at the minimum depth, and time.
-DEPTH_SKEWS = ((2, 3), (4, 3), (4,))
-# At the minimum depth the skew gives way to a price on the Kraft room a pair spends: one use of a pair whose
-# operands differ in depth grows its output's Kraft sum by g = 2^(deeper+1) - 2^a - 2^b, and the pair's weight
-# is scaled by room / (room + g), room being MIN_DEPTH_ROOM times the outputs' mean Kraft room before stage 2
-# (at least 1): a pair that spends much of the little room must save more than one that spends little, where
-# the skew weighs both alike (table2.py at the minimum depth, 60 matrices, two seeds: about -1.5 adders at
-# N=12, -2 at N=14 and 16; fractions 0.125-0.4 and the median or a quantile of the room did no better).
+# Weight (in quarters) of a pair whose operands differ in depth, by depth slack (1, or 2 or more): with room to
+# spare it is a pair like any other (slack 1: trained kernels cost 0.2% less with (4, 3) than (3,)). Passes cycle
+# through the tuple; a single pass (a large matrix) weights all pairs alike, since at 128x128 and 256x256 the
+# skewed weights cost 1-2% more adders at the minimum depth, and time.
+DEPTH_SKEWS = ((4, 3), (4,))
+# At the minimum depth such a pair spends the little Kraft room the bound leaves: one use grows its output's
+# Kraft sum by g = 2^(deeper+1) - 2^a - 2^b, and the pair's weight is scaled by room / (room + g), room being
+# MIN_DEPTH_ROOM times the outputs' mean Kraft room before stage 2 (at least 1), so a pair that spends much of
+# the room must save more than one that spends little. A flat weight (2/4 or 3/4 for every such pair, before)
+# weighs both alike: table2.py at the minimum depth, 60 matrices, two seeds, about 1.5 adders fewer at N=12
+# and 2 at N=14 and 16; fractions 0.125-0.4, and the median or a quantile of the room, did no better.
 MIN_DEPTH_ROOM = 0.25
 _INT64_HEADROOM = 1 << 61
 # Threads for the passes of one solve: the passes are independent and their numba kernels release the GIL,
@@ -105,7 +104,7 @@ def solve_integer(
     U, col_index, col_shift, col_sign = unique_columns(W)
     if passes is None:
         passes = _default_passes(int(csd_digit_counts(U).sum()), depth_bound == floor and objective == "adders")
-    skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
+    skews = DEPTH_SKEWS[min(depth_bound - floor, 2) - 1] if passes > 1 and depth_bound > floor else (4,)
     room_share = MIN_DEPTH_ROOM if passes > 1 and depth_bound == floor else 0.0
     link_sets = [candidate_links(U)]
     if depth_bound == floor:  # no room for chains: every other pass ranks the best star of links first
