@@ -74,11 +74,18 @@ def _saving(uses, width, key, salt) -> int:
 
 
 @numba.njit(cache=True, inline="always")
-def _weight(a_lo, a_hi, a_depth, b_lo, b_hi, b_depth, d, s, skew) -> int:
-    """What one use of a pair saves: its adder's width, times skew / 4 when the
-    operands' depths differ (that pair spends the output's depth room)."""
+def _weight(a_lo, a_hi, a_depth, b_lo, b_hi, b_depth, d, s, skew, room) -> int:
+    """What one use of a pair saves, in quarters of its adder's width: times skew / 4 when
+    the operands' depths differ (that pair spends the output's depth room), or, when room > 0,
+    times room / (room + growth), growth being what one use adds to its output's Kraft sum:
+    the scarcer the room, the more a pair that spends much of it must save."""
     width = merge_cost(a_lo, a_hi, b_lo, b_hi, d, s)
-    return 4 * width if a_depth == b_depth else skew * width
+    if a_depth == b_depth:
+        return 4 * width
+    if room > 0:
+        growth = (1 << (max(a_depth, b_depth) + 1)) - (1 << a_depth) - (1 << b_depth)
+        return 4 * width * room // (room + growth)
+    return skew * width
 
 
 @numba.njit(cache=True)
@@ -133,7 +140,7 @@ def _count_pairs(out_term, out_len, n_in, n_shifts):
 
 
 @numba.njit(cache=True)
-def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
+def _initial_heap(dense, pairs, lo, hi, depth, salt, skew, room):
     """Every pair that occurs at least twice, scored by its saving."""
     n_cand = 0
     for a in range(dense.shape[0]):
@@ -152,7 +159,7 @@ def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
                         s = 2 * k - 1
                         heap[h_size[0], 0] = _saving(
                             dense[a, b, d, k],
-                            _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew),
+                            _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew, room),
                             pair_key(a, b, d, s),
                             salt,
                         )
@@ -161,9 +168,8 @@ def _initial_heap(dense, pairs, lo, hi, depth, salt, skew):
     for i in range(ht.capacity(pairs)):
         if pairs[i, 0] != ht.EMPTY and pairs[i, 1] >= 2:
             a, b, d, s = unpack_pair(pairs[i, 0])
-            score = _saving(
-                pairs[i, 1], _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew), pairs[i, 0], salt
-            )
+            weight = _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew, room)
+            score = _saving(pairs[i, 1], weight, pairs[i, 0], salt)
             mh.push(heap, h_size, score, pairs[i, 0])
     mh.heapify(heap, h_size)
     return heap, h_size
@@ -255,7 +261,7 @@ def _add_term(r, rec, out_rec, out_term, out_len, kraft, depth, terms, new_keys,
 
 @numba.njit(cache=True, nogil=True)
 def extract_common_pairs(
-    term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget, salt=0, skew=4
+    term_sig, term_shift, term_sign, n_terms, adders, lo, hi, depth, count, n_in, kraft_budget, salt=0, skew=4, room=0
 ):
     """Greedy pair sharing over all outputs; appends the shared adders to the
     signal table and returns the outputs' remaining terms in the same layout
@@ -270,7 +276,7 @@ def extract_common_pairs(
         for t in range(n_terms[j]):
             n_shifts = max(n_shifts, term_shift[j, t] + 1)
     dense, pairs = _count_pairs(out_term, out_len, n_in, n_shifts)
-    heap, h_size = _initial_heap(dense, pairs, lo, hi, depth, salt, skew)
+    heap, h_size = _initial_heap(dense, pairs, lo, hi, depth, salt, skew, room)
 
     occ = np.zeros((n_rec + 1, 2), dtype=np.int64)
     keys = np.zeros(term_sig.shape[1] + 1, dtype=np.int64)  # scratch for one output's pair keys
@@ -292,7 +298,7 @@ def extract_common_pairs(
                 n_stale = 0
             continue
         a, b, d, s = unpack_pair(key)
-        width = _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew)
+        width = _weight(lo[a], hi[a], depth[a], lo[b], hi[b], depth[b], d, s, skew, room)
         bound = _saving(uses, width, key, salt)
         if bound < mh.second_score(heap, h_size):
             mh.replace_top(heap, h_size, bound, key)
@@ -342,7 +348,7 @@ def extract_common_pairs(
                 ht.put(pairs, key, uses)
                 pa, pb, pd, ps = unpack_pair(key)
                 score = _saving(
-                    uses, _weight(lo[pa], hi[pa], depth[pa], lo[pb], hi[pb], depth[pb], pd, ps, skew), key, salt
+                    uses, _weight(lo[pa], hi[pa], depth[pa], lo[pb], hi[pb], depth[pb], pd, ps, skew, room), key, salt
                 )
                 mh.push(heap, h_size, score, key)
 

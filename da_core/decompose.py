@@ -21,6 +21,10 @@ from da_core.csd import csd_digit_count
 # a link spends depth (measured on the benchmark suite, 16x16 to 128x128).
 MIN_SAVING = 2
 SAVING_DIVISOR = 12
+# star_links tries every set of parents when there are at most this many candidates (2^k sets), on matrices
+# of at most STAR_MAX_OUTPUTS columns (its table of savings is n_out x n_out)
+STAR_MAX_PARENTS = 12
+STAR_MAX_OUTPUTS = 256
 
 
 @numba.njit(cache=True)
@@ -169,3 +173,67 @@ def parents_from_links(U, in_depth, max_depth, links, salt=0):
         parent[j], parent_sign[j], kraft[j] = k, sign, kr_j
         diff[:, j] = column
     return parent, parent_sign, cap, diff
+
+
+@numba.njit(cache=True)
+def star_links(U, in_depth, max_depth, links):
+    """links with the best one-level forest promoted (its links ranked above all others).
+
+    At a tight depth bound a parent must fit under max_depth - 1 and cannot itself hang under
+    another, so most forests are stars: some columns are parents, each other column hangs under
+    its best feasible parent or none. Taking links greedily by saving can pick the wrong
+    parents; with at most STAR_MAX_PARENTS candidate parents every parent set is tried and
+    the one saving the most digits wins. parents_from_links still checks every link.
+    """
+    n_out = U.shape[1]
+    if n_out > STAR_MAX_OUTPUTS:
+        return links.copy()
+    own = np.zeros(n_out, dtype=np.int64)
+    for j in range(n_out):
+        own[j] = _kraft(U[:, j], in_depth)
+    # best[j, k]: saving of j under k in a star (0 if its depth cannot fit); which[j, k]: that link
+    best = np.zeros((n_out, n_out), dtype=np.int64)
+    which = np.full((n_out, n_out), -1, dtype=np.int64)
+    column = np.zeros(U.shape[0], dtype=np.int64)
+    for t in range(len(links)):
+        saving, j, k, sign = links[t, 0], links[t, 1], links[t, 2], links[t, 3]
+        column[:] = U[:, j] - sign * U[:, k]
+        if saving > best[j, k] and _kraft(column, in_depth) + (1 << _ceil_log2(own[k])) <= (1 << max_depth):
+            best[j, k], which[j, k] = saving, t
+    cand = np.zeros(n_out, dtype=np.int64)
+    n_cand = 0
+    for k in range(n_out):
+        if best[:, k].max() > 0:
+            cand[n_cand] = k
+            n_cand += 1
+    out = links.copy()
+    if n_cand == 0 or n_cand > STAR_MAX_PARENTS:
+        return out
+    top, top_mask = 0, 0
+    for mask in range(1, 1 << n_cand):  # a subset comes before its supersets, so ties keep fewer parents
+        total = 0
+        for j in range(n_out):
+            c = _star_parent(best, cand, n_cand, mask, j)
+            if c >= 0:
+                total += best[j, cand[c]]
+        if total > top:
+            top, top_mask = total, mask
+    lift = links[:, 0].max() + 1
+    for j in range(n_out):
+        c = _star_parent(best, cand, n_cand, top_mask, j)
+        if c >= 0:
+            out[which[j, cand[c]], 0] += lift
+    return out
+
+
+@numba.njit(cache=True)
+def _star_parent(best, cand, n_cand, mask, j) -> int:
+    """Index into cand of child j's best parent in the set `mask`, or -1 (none, or j is a parent)."""
+    pick = -1
+    for c in range(n_cand):
+        if (mask >> c) & 1:
+            if cand[c] == j:
+                return -1
+            if best[j, cand[c]] > 0 and (pick < 0 or best[j, cand[c]] > best[j, cand[pick]]):
+                pick = c
+    return pick

@@ -15,7 +15,7 @@ from da_core.adder_graph import AdderGraph
 from da_core.columns import unique_columns
 from da_core.csd import csd_digit_counts, csd_terms
 from da_core.cse import MAX_SIGNALS, extract_common_pairs
-from da_core.decompose import candidate_links, parents_from_links
+from da_core.decompose import candidate_links, parents_from_links, star_links
 from da_core.signals import SignalTable
 from da_core.sum_tree import sum_outputs
 
@@ -34,12 +34,18 @@ PASS_DIGITS = 8000
 MIN_DEPTH_RAMP = 820
 MIN_DEPTH_BONUS = 120
 MIN_DEPTH_MAX_PASSES = 64
-# Weight (in quarters) of a pair whose operands differ in depth, by depth slack (0, 1, 2 or more): it spends
-# the output's depth room, which a tight bound cannot spare (table2.py, N=16: 429 -> 421 adders at the minimum
-# depth); with room to spare it is a pair like any other (slack 1: trained kernels cost 0.2% less with (4, 3)
-# than (3,)). Passes cycle through the tuple; a single pass (a large matrix) weights all pairs alike, since
-# at 128x128 and 256x256 the skewed weights cost 1-2% more adders at the minimum depth, and time.
-DEPTH_SKEWS = ((2, 3), (4, 3), (4,))
+# Weight (in quarters) of a pair whose operands differ in depth, by depth slack (1, or 2 or more): with room to
+# spare it is a pair like any other (slack 1: trained kernels cost 0.2% less with (4, 3) than (3,)). Passes cycle
+# through the tuple; a single pass (a large matrix) weights all pairs alike, since at 128x128 and 256x256 the
+# skewed weights cost 1-2% more adders at the minimum depth, and time.
+DEPTH_SKEWS = ((4, 3), (4,))
+# At the minimum depth such a pair spends the little Kraft room the bound leaves: one use grows its output's
+# Kraft sum by g = 2^(deeper+1) - 2^a - 2^b, and the pair's weight is scaled by room / (room + g), room being
+# MIN_DEPTH_ROOM times the outputs' mean Kraft room before stage 2 (at least 1), so a pair that spends much of
+# the room must save more than one that spends little. A flat weight (2/4 or 3/4 for every such pair, before)
+# weighs both alike: table2.py at the minimum depth, 60 matrices, two seeds, about 1.5 adders fewer at N=12
+# and 2 at N=14 and 16; fractions 0.125-0.4, and the median or a quantile of the room, did no better.
+MIN_DEPTH_ROOM = 0.25
 _INT64_HEADROOM = 1 << 61
 # Threads for the passes of one solve: the passes are independent and their numba kernels release the GIL,
 # so two cores halve a multi-pass solve's wall time (the best pass is still chosen in pass order).
@@ -98,10 +104,16 @@ def solve_integer(
     U, col_index, col_shift, col_sign = unique_columns(W)
     if passes is None:
         passes = _default_passes(int(csd_digit_counts(U).sum()), depth_bound == floor and objective == "adders")
-    skews = DEPTH_SKEWS[min(depth_bound - floor, 2)] if passes > 1 else (4,)
-    links = candidate_links(U)
+    skews = DEPTH_SKEWS[min(depth_bound - floor, 2) - 1] if passes > 1 and depth_bound > floor else (4,)
+    room_share = MIN_DEPTH_ROOM if passes > 1 and depth_bound == floor else 0.0
+    link_sets = [candidate_links(U)]
+    if depth_bound == floor:  # no room for chains: every other pass ranks the best star of links first
+        star = star_links(U, in_depth, depth_bound, link_sets[0])
+        if not np.array_equal(star, link_sets[0]):
+            link_sets.insert(0, star)
     def one_pass(salt):
-        return _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skews[salt % len(skews)])
+        return _one_pass(U, lo, hi, in_depth, depth_bound, link_sets[salt % len(link_sets)], salt,
+                         skews[salt % len(skews)], room_share)
 
     best = None
     for table, outs in _map_passes(one_pass, passes, threads):
@@ -140,9 +152,9 @@ def _map_passes(one_pass, passes: int, threads: int):
     return _pools[threads].map(one_pass, range(passes))
 
 
-def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew):
+def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew, room_share):
     """Stages 1-3 once, ties broken by `salt`: (signal table, (out_index, out_shift, out_sign)).
-    links: candidate_links(U), shared by the passes."""
+    links: candidate_links(U), shared by the passes; room_share > 0 prices Kraft room (MIN_DEPTH_ROOM)."""
     n_in = U.shape[0]
     parent, parent_sign, cap, diff = parents_from_links(U, in_depth, depth_bound, links, salt)
     term_sig, term_shift, term_sign, n_terms = csd_terms(diff)
@@ -151,9 +163,14 @@ def _one_pass(U, lo, hi, in_depth, depth_bound, links, salt, skew):
             f"matrix too large: {int(n_terms.sum())} signed digits, the solver handles up to {MAX_SIGNALS // 2}"
         )
     kraft_budget = np.where(parent < 0, 1 << cap, (1 << cap) - (1 << cap[np.maximum(parent, 0)]))
+    room = 0
+    if room_share > 0 and len(n_terms):
+        live = np.arange(term_sig.shape[1]) < n_terms[:, None]
+        kraft = np.where(live, 1 << in_depth[term_sig], 0).sum(axis=1)
+        room = max(1, round(room_share * float(np.mean(kraft_budget - kraft))))
     table = SignalTable(lo, hi, in_depth, max_adders=int(n_terms.sum()) + len(parent))
     terms = extract_common_pairs(term_sig, term_shift, term_sign, n_terms, *table.arrays(), n_in, kraft_budget,
-                                 salt, skew)
+                                 salt, skew, room)
     return table, sum_outputs(*terms, parent, parent_sign, *table.arrays(), n_in)
 
 

@@ -217,3 +217,26 @@ def test_a_forked_worker_solves_after_the_parent_used_threads():
         got = pool.apply_async(_solve_in_child, (W,)).get(timeout=120)
     for a, b in zip(expected, got):
         np.testing.assert_array_equal(a, b)
+
+
+def _table2_min_depth_adders(n, mats, seed, check=True):
+    """Adders of solve_integer at the minimum depth, counting adders, on the da4ml paper's Table 2 family;
+    each graph checked exact and within the depth when `check`."""
+    rng = np.random.default_rng(seed)
+    lo, hi = np.full(n, -128), np.full(n, 127)
+    adders = []
+    for _ in range(mats):
+        W = rng.integers(129, 256, (n, n))
+        graph = solve_integer(W, lo, hi, max_depth=min_depth(W), objective="adders")
+        if check:
+            check_graph(W, lo, hi, graph, max_depth=min_depth(W))
+        adders.append(graph.n_adders)
+    return sum(adders)
+
+
+def test_the_minimum_depth_takes_the_best_star_of_links(monkeypatch):
+    """At the minimum depth the solver ranks the best star of stage 1 links first (star_links); taking
+    links greedily instead gives more adders on the same matrices."""
+    star = _table2_min_depth_adders(10, 40, 32)
+    monkeypatch.setattr(solver, "star_links", lambda U, in_depth, max_depth, links: links)
+    assert star < _table2_min_depth_adders(10, 40, 32, check=False)
