@@ -150,28 +150,31 @@ def write(program: Program, plan: PipelinePlan, name: str, interface: Interface,
     d, ops, body = dialect, program.ops, Body()
     ins, outs = program.input_intervals, program.output_intervals
 
+    walk = list(wires(program, plan))
+    fused, absorbed, ungated, negated = fusions(walk, program, plan) if ternary else ({}, set(), set(), {})
+
     def operand(x: Operand) -> Wire | int:
         if isinstance(x, int):
             return x
-        iv = ops[x.root].interval
+        iv = negated.get(x.root, ops[x.root]).interval
         return x.name, iv.width, iv.signed
 
-    walk = list(wires(program, plan))
-    fused, absorbed, ungated = fusions(walk, program, plan) if ternary else ({}, set(), set())
     for wire in walk:
-        target, w = wire.chain[0].name, wire.op.interval.width
-        if wire.chain[0].root in absorbed:
+        root = wire.chain[0].root
+        op = negated.get(root, wire.op)  # a lookup its adder reads negated (``table_signs``): its negated ROM
+        target, w = wire.chain[0].name, op.interval.width
+        if root in absorbed:
             continue
-        if wire.chain[0].root in ungated:  # a ReLU its adder applies (``relu_gates``): the operand's bits
+        if root in ungated:  # a ReLU its adder applies (``relu_gates``): the operand's bits
             d.wire(body, target, w, d.ext(operand(wire.args[0]), w))
         elif wire.input_lsb is not None:
             d.wire(body, target, w, d.input_bits(wire.input_lsb + w - 1, wire.input_lsb))
-        elif wire.chain[0].root in fused:
+        elif root in fused:
             d.wire(body, target, w)
-            _add3(d, body, target, w, fused[wire.chain[0].root], operand, f"{name}_add3")
+            _add3(d, body, target, w, fused[root], operand, f"{name}_add3")
         else:
             d.wire(body, target, w)
-            _op(d, body, target, wire.op, [operand(a) for a in wire.args], wire.arg_intervals)
+            _op(d, body, target, op, [operand(a) for a in wire.args], wire.arg_intervals)
         for before, tap in pairwise(wire.chain):
             d.register(body, tap.name, w, before.name)
     pieces = [d.const(x, iv.width) if isinstance(x, int) else x.name

@@ -17,10 +17,14 @@ primitives for Verilator (guarded by ``VERILATOR``: Yosys and Vivado use their o
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from da_core.program import Op
 
 from .netlist import Operand, Tap, Wire, output_taps
 from .pipeline import PipelinePlan
 from .relu_gates import Gate, relu_gates
+from .table_signs import negated_tables
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,18 @@ def terms_of(wire: Wire) -> list[Term]:
     return [Term(wire.args[0], a.exp - e, 1), Term(wire.args[1], b.exp + shift - e, sign)]
 
 
-def fusions(wires: list[Wire], program, plan: PipelinePlan) -> tuple[dict[int, list[Term]], set[int], set[int]]:
-    """Per add written on LUT6_2 cells (its value id), its two or three terms; the adds they absorb (written
-    nowhere); and the ReLUs folded into their terms (written ungated).
+class Fusions(NamedTuple):
+    """What ``fusions`` decides: the adders written on LUT6_2 cells and what changes around them."""
+
+    terms: dict[int, list[Term]]  # per add written on LUT6_2 cells (its value id): its two or three terms
+    absorbed: set[int]  # the adds those absorb (written nowhere)
+    ungated: set[int]  # the ReLUs folded into their terms (written as their operand's bits)
+    negated: dict[int, Op]  # the lookups read negated (``table_signs``): the op written instead
+
+
+def fusions(wires: list[Wire], program, plan: PipelinePlan) -> Fusions:
+    """The adds written on LUT6_2 cells, with their terms; the adds they absorb; the ReLUs folded into them;
+    the lookups they read negated (``table_signs``).
 
     An add may absorb an operand that is an add read once, in its stage; no add both absorbs and is
     absorbed. The candidates form a forest (each add has at most one reader), so the pairs are a
@@ -102,7 +115,8 @@ def fusions(wires: list[Wire], program, plan: PipelinePlan) -> tuple[dict[int, l
         if c is not None:
             absorbed.add(c)
     ungated = {t.gate.relu for terms in fused.values() for t in terms if t.gate is not None}
-    return fused, absorbed, ungated
+    fused, negated = negated_tables(fused, wires, uses, chain_start)
+    return Fusions(fused, absorbed, ungated, negated)
 
 
 def _gated(terms: list[Term], gates: dict[int, Gate], slots: int) -> tuple[int, list[Term]]:

@@ -82,6 +82,6 @@ def test_deep_sets_relus_fold_into_the_pooling_adders_bit_exact(deep_sets_ternar
     program = design.program
     plan = plan_pipeline(program, 5)  # as compiled
     assert plan.latency_cycles == design.latency_cycles
-    _, _, ungated = fusions(list(wires(program, plan)), program, plan)
+    _, _, ungated, _ = fusions(list(wires(program, plan)), program, plan)
     relus = [v for v, op in enumerate(program.ops) if op.kind == "relu"]
     assert len(ungated) >= 2 * len(relus) // 3

@@ -1,6 +1,7 @@
 """Three-input adders (``ternary_adders=True``): chained adds on LUT6_2 + CARRY4 cells equal Program.run under
 Verilator (with the file's own models of the two primitives), combinational and pipelined; ReLUs folded into
-the adders that read them, and no LUT above the bit where every term is 0."""
+the adders that read them, no LUT above the bit where every term is 0, and lookups read negated where that
+takes fewer ROM bits."""
 
 import random
 import re
@@ -62,7 +63,7 @@ def combinational_fusions(program):
 
 
 def test_the_sums_cover_every_fusion_case(program):
-    fused, absorbed, _ = combinational_fusions(program)
+    fused, absorbed, _, _ = combinational_fusions(program)
     assert len(fused) == len(absorbed) >= len(program.outputs) // 2
     negatives = {sum(t.sign < 0 for t in terms) for terms in fused.values()}
     assert negatives == {0, 1, 2}
@@ -135,7 +136,7 @@ def relu_program():
 
 
 def test_relus_fold_into_the_adders_that_read_them(relu_program):
-    fused, _, ungated = combinational_fusions(relu_program)
+    fused, _, ungated, _ = combinational_fusions(relu_program)
     relus = [v for v, op in enumerate(relu_program.ops) if op.kind == "relu"]
     gated = [sum(t.gate is not None for t in terms) for terms in fused.values()]
     assert len(ungated) > len(relus) // 3 and ungated <= set(relus)
@@ -151,3 +152,32 @@ def test_folded_relus_and_free_top_bits_equal_the_program(relu_program, target, 
     assert any(z < n for n, z in sizes)  # a sum of unsigned terms: its top bits are the chain's carries
     assert re.search(r"\.e\(\{\d+\{v\d+\[\d+\]\}\}\)", text)  # a ReLU's sign bit zeroes a term
     verify_codes(design, random_codes(relu_program, 3000, seed=8))
+
+
+def table_sums(seed: int, n: int = 30):
+    """Sums of two and three lookups (ROMs on six address bits, logic on three) with entries in ranges whose
+    negation takes fewer bits ([-1, 2], [-3, 4]) or not ([-2, 1]), each add with a random shift and sign."""
+    rng = random.Random(seed)
+    b = ProgramBuilder()
+    ins = [b.input(Interval(-32, 31, 0)), b.input(Interval(0, 63, -2)), b.input(Interval(-4, 3, 0))]
+
+    def lookup():
+        a = rng.choice(ins)
+        iv = b.interval(a)
+        lo, hi = rng.choice(((-1, 2), (-3, 4), (-2, 1), (-6, 6)))
+        return b.lut(a, iv.lo, iv.exp, [rng.randint(lo, hi) for _ in range(iv.hi - iv.lo + 1)], rng.randint(-2, 0))
+
+    def add(a, c):
+        return b.add(a, c, rng.randint(-1, 1), rng.choice((1, 1, -1)))
+
+    return b.build([add(lookup(), lookup()) if rng.random() < 0.3 else add(add(lookup(), lookup()), lookup())
+                    for _ in range(n)])
+
+
+def test_lookups_read_negated_where_that_takes_fewer_rom_bits(tmp_path):
+    program = table_sums(seed=9)
+    fused, _, _, negated = combinational_fusions(program)
+    assert negated and all(op.cost < program.ops[v].cost for v, op in negated.items())
+    assert all(sum(t.sign < 0 for t in terms) <= 2 for terms in fused.values())
+    design = emit_program(program, tmp_path, name="neg", ternary_adders=True, latency_cutoff=3, testbench_samples=16)
+    verify_codes(design, random_codes(program, 3000, seed=10))
