@@ -8,6 +8,7 @@ as the ROM of its negated entries and the term's sign flipped. The sum is the sa
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 
 from da_core.interval import Interval
@@ -17,11 +18,13 @@ from da_core.tables import table_luts
 from .netlist import Tap, Wire
 
 
-def negated_tables(fused: dict, wires: list[Wire], uses: Counter, chain_start) -> tuple[dict, dict[int, Op]]:
+def negated_tables(fused: dict, wires: list[Wire], uses: Counter,
+                   chain_start: Callable[[list], int]) -> tuple[dict, dict[int, Op]]:
     """``fused`` (per adder on LUT6_2 cells, its terms) with the signs of the terms whose lookups are written
     negated flipped; and per such lookup (its value id) the ``lut`` op that the Verilog writes instead.
 
-    A flip must save LUTs, keep at most two subtracted terms, and leave the adder's ``chain_start`` as it was.
+    A flip must save LUTs, keep at most two subtracted terms, and leave the adder's ``chain_start`` (given by
+    ``rtl_emit.ternary``, which calls this) as it was.
     """
     by_root = {w.chain[0].root: w for w in wires}
     negated: dict[int, Op] = {}
