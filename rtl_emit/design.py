@@ -151,7 +151,8 @@ def emit_program(program: Program, out_dir: str | Path, name: str = DEFAULT_NAME
     module as a VHDL-2008 entity (``vhdl_backend``, the direct writer's walk; simulated in GHDL; Yosys cannot
     read it, so ``yosys=True`` is refused). ``ternary_adders``: two chained adds of one stage become one
     three-input adder on Xilinx LUT6_2 + CARRY4 primitives (``rtl_emit.ternary``; the direct Verilog
-    writer; the file carries Verilator models of the two primitives). Refuses a non-empty ``out_dir``
+    writer; the file carries Verilator models of the two primitives); ReLUs and lookups read by one term
+    fold into those adders (``rtl_emit.relu_gates``, ``rtl_emit.table_signs``). Refuses a non-empty ``out_dir``
     unless ``overwrite=True``, which replaces only adderflow's own files.
     """
     out_dir = Path(out_dir)

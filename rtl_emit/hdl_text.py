@@ -26,7 +26,7 @@ from . import ports as P
 from .netlist import Operand, output_taps, wires
 from .pipeline import PipelinePlan
 from .ports import Interface, bus_width
-from .ternary import PRIMITIVE_MODELS, Term, adder_module, chain_start, fusions
+from .ternary import PRIMITIVE_MODELS, Term, adder_module, chain_start, fusions, zero_from
 
 Wire = tuple[str, int, bool]  # a wire's name, width and signedness
 
@@ -124,9 +124,10 @@ class Dialect(ABC):
         """The whole text: header, ports, declarations, statements and the clocked process."""
 
     def add3(self, body: Body, module: str, target: str, width: int, vectors: list[tuple[str, bool]], kin: bool,
-             cin: bool) -> None:
-        """``target`` = the sum of three ``width``-bit vectors (each inverted where flagged) + kin + cin, by an
-        instance of ``module`` (``ternary.adder_module``). Only the Verilog writer has them."""
+             cin: bool, gates: list[str | None], zero_from: int) -> None:
+        """``target`` = the sum of two or three ``width``-bit vectors (each zeroed where its gate bit, if any, is
+        1, then inverted where flagged) + kin + cin, by an instance of ``module`` (``ternary.adder_module``),
+        every vector 0 from bit ``zero_from`` up. Only the Verilog writer has them."""
         raise ValueError(f"three-input adders are written in Verilog only, not {self.language}")
 
     def ext(self, x: Wire | int, width: int, shift: int = 0) -> str:
@@ -149,26 +150,31 @@ def write(program: Program, plan: PipelinePlan, name: str, interface: Interface,
     d, ops, body = dialect, program.ops, Body()
     ins, outs = program.input_intervals, program.output_intervals
 
+    walk = list(wires(program, plan))
+    fused, absorbed, ungated, negated = fusions(walk, program, plan) if ternary else ({}, set(), set(), {})
+
     def operand(x: Operand) -> Wire | int:
         if isinstance(x, int):
             return x
-        iv = ops[x.root].interval
+        iv = negated.get(x.root, ops[x.root]).interval
         return x.name, iv.width, iv.signed
 
-    walk = list(wires(program, plan))
-    fused, absorbed = fusions(walk, program, plan) if ternary else ({}, set())
     for wire in walk:
-        target, w = wire.chain[0].name, wire.op.interval.width
-        if wire.chain[0].root in absorbed:
+        root = wire.chain[0].root
+        op = negated.get(root, wire.op)  # a lookup its adder reads negated (``table_signs``): its negated ROM
+        target, w = wire.chain[0].name, op.interval.width
+        if root in absorbed:
             continue
-        if wire.input_lsb is not None:
+        if root in ungated:  # a ReLU its adder applies (``relu_gates``): the operand's bits
+            d.wire(body, target, w, d.ext(operand(wire.args[0]), w))
+        elif wire.input_lsb is not None:
             d.wire(body, target, w, d.input_bits(wire.input_lsb + w - 1, wire.input_lsb))
-        elif wire.chain[0].root in fused:
+        elif root in fused:
             d.wire(body, target, w)
-            _add3(d, body, target, w, fused[wire.chain[0].root], operand, f"{name}_add3")
+            _add3(d, body, target, w, fused[root], operand, f"{name}_add3")
         else:
             d.wire(body, target, w)
-            _op(d, body, target, wire.op, [operand(a) for a in wire.args], wire.arg_intervals)
+            _op(d, body, target, op, [operand(a) for a in wire.args], wire.arg_intervals)
         for before, tap in pairwise(wire.chain):
             d.register(body, tap.name, w, before.name)
     pieces = [d.const(x, iv.width) if isinstance(x, int) else x.name
@@ -231,16 +237,20 @@ def _add3(d: Dialect, body: Body, target: str, w: int, terms: list[Term], operan
     """A fused pair of adds: the low bits one term's (``ternary.chain_start``), the rest one three-input adder."""
     start = chain_start(terms)
     n = w - start
-    vectors = []
+    vectors, spans = [], []
     for j, t in enumerate(terms):
         x = operand(t.operand)
         if t.offset < start:  # the lowest term: its bits from ``start - offset`` up enter the chain
             x = _drop_low(d, body, f"{target}_x{j}", x, start - t.offset)
-        vectors.append((d.ext(x, n, max(t.offset - start, 0)), t.sign < 0))
+        lo = max(t.offset - start, 0)
+        vectors.append((d.ext(x, n, lo), t.sign < 0))
+        spans.append((lo, max(x, 0).bit_length(), x >= 0) if isinstance(x, int) else (lo, x[1], not x[2]))
+        spans[-1] = (*spans[-1][:2], spans[-1][2] and t.sign > 0)
     negatives = sum(t.sign < 0 for t in terms)  # -x = ~x + 1: the ones come in as kin and cin
     lowest = min(terms, key=lambda t: t.offset)
     low = d.ext(operand(lowest.operand), start, lowest.offset) if start else None
-    d.add3(body, module, target, n, vectors, negatives >= 1, negatives >= 2)
+    gates = [None if t.gate is None else d.bit_set(t.gate.sign.name, t.gate.bit) for t in terms]
+    d.add3(body, module, target, n, vectors, negatives >= 1, negatives >= 2, gates, zero_from(spans, n))
     d.assign(body, target, f"{target}_s" if low is None else d.join(f"{target}_s", low))
 
 

@@ -8,16 +8,23 @@ propagate ``x_i ^ y_i ^ z_i ^ k_{i-1}``, O5 the majority ``k_i``, and the carry 
 
 ``fusions`` pairs, in a planned program, adds with an operand that is an add read nowhere else in
 the same stage (no register between them; a maximum-weight matching), and turns each pair into three
-signed, shifted terms. The emitter instantiates the primitives, so a synthesis count is the LUTs the
-device takes; ``PRIMITIVE_MODELS`` are this module's own simulation models of the two primitives
-for Verilator (guarded by ``VERILATOR``: Yosys and Vivado use their own cells).
+signed, shifted terms. The LUT's free input I4 (and I2 of a two-term add) zeroes a term that carries a
+ReLU (``rtl_emit.relu_gates``): the matching weighs those ReLUs' LUTs too, and a two-input add that takes
+a ReLU in becomes a LUT6_2 adder as well. The emitter instantiates the primitives, so a synthesis count is
+the LUTs the device takes; ``PRIMITIVE_MODELS`` are this module's own simulation models of the two
+primitives for Verilator (guarded by ``VERILATOR``: Yosys and Vivado use their own cells).
 """
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from da_core.program import Op
 
 from .netlist import Operand, Tap, Wire, output_taps
 from .pipeline import PipelinePlan
+from .relu_gates import Gate, relu_gates
+from .table_signs import negated_tables
 
 
 @dataclass(frozen=True)
@@ -27,17 +34,28 @@ class Term:
     operand: Operand
     offset: int
     sign: int
+    gate: Gate | None = None  # the term is 0 where the gate's sign bit is 1 (a ReLU folded in)
 
 
-def lut_init(inverted: tuple[bool, bool, bool]) -> int:
-    """INIT of the LUT6_2 with x, y, z (I0..I2) read inverted where flagged (a subtracted term: ``-x = ~x + 1``,
-    the inverter inside the LUT): O6 (INIT[63:32], I5 = 1) the parity of the three and I3, O5 (INIT[31:0]) their
-    majority."""
+def gate_pins(gates: list) -> list[int | None]:
+    """Per term, the LUT input that zeroes it (None where its gate is None): I4, then I2 where the add has
+    two terms (``_gated`` gives a three-term add one gate at most)."""
+    free = [4] + [2] * (len(gates) == 2)
+    return [None if g is None else free.pop(0) for g in gates]
+
+
+def lut_init(inverted: tuple[bool, ...], gates: tuple[int | None, ...] | None = None) -> int:
+    """INIT of the LUT6_2 with two or three terms on I0.. read inverted where flagged (a subtracted term:
+    ``-x = ~x + 1``, the inverter inside the LUT), each zeroed first where its gate pin (``gate_pins``) is 1:
+    O6 (INIT[63:32], I5 = 1) the parity of the terms and I3, O5 (INIT[31:0]) their majority (an absent third
+    term is 0)."""
+    gates = gates or (None,) * len(inverted)
     init = 0
     for j in range(32):
-        bits = [((j >> b) & 1) ^ (b < 3 and inverted[b]) for b in range(4)]
-        init |= (sum(bits) & 1) << (32 + j)
-        init |= (sum(bits[:3]) >= 2) << j
+        pin = [(j >> b) & 1 for b in range(5)]
+        bits = [(pin[t] & (g is None or 1 - pin[g])) ^ inv for t, (inv, g) in enumerate(zip(inverted, gates))]
+        init |= ((sum(bits) + pin[3]) & 1) << (32 + j)
+        init |= (sum(bits) >= 2) << j
     return init
 
 
@@ -49,37 +67,67 @@ def terms_of(wire: Wire) -> list[Term]:
     return [Term(wire.args[0], a.exp - e, 1), Term(wire.args[1], b.exp + shift - e, sign)]
 
 
-def fusions(wires: list[Wire], program, plan: PipelinePlan) -> tuple[dict[int, list[Term]], set[int]]:
-    """Per fused add (its value id), its three terms; and the adds they absorb (written nowhere).
+class Fusions(NamedTuple):
+    """What ``fusions`` decides: the adders written on LUT6_2 cells and what changes around them."""
+
+    terms: dict[int, list[Term]]  # per add written on LUT6_2 cells (its value id): its two or three terms
+    absorbed: set[int]  # the adds those absorb (written nowhere)
+    ungated: set[int]  # the ReLUs folded into their terms (written as their operand's bits)
+    negated: dict[int, Op]  # the lookups read negated (``table_signs``): the op written instead
+
+
+def fusions(wires: list[Wire], program, plan: PipelinePlan) -> Fusions:
+    """The adds written on LUT6_2 cells, with their terms; the adds they absorb; the ReLUs folded into them;
+    the lookups they read negated (``table_signs``).
 
     An add may absorb an operand that is an add read once, in its stage; no add both absorbs and is
     absorbed. The candidates form a forest (each add has at most one reader), so the pairs are a
-    maximum-weight matching on it, found exactly bottom-up: weighted by the absorbed add's LUT cost.
+    maximum-weight matching on it, found exactly bottom-up: weighted by the absorbed add's LUT cost and the
+    LUTs of the ReLUs the written adds zero (one term of three, or both of two).
     """
     uses = Counter(a.root for w in wires for a in w.args if isinstance(a, Tap))
     uses.update(a.root for a in output_taps(program, plan) if isinstance(a, Tap))
+    gates = relu_gates(wires, uses)
     by_root = {w.chain[0].root: w for w in wires}
     children: dict[int, list[tuple[int, list[Term]]]] = {}
     for w in wires:
         if w.op.kind == "add":
             children[w.chain[0].root] = [c for j in range(2) if (c := _candidate(w, j, by_root, uses)) is not None]
-    unfused: dict[int, int] = {}  # the best LUTs saved in v's subtree with v not absorbing
-    best: dict[int, int] = {}  # ... with v free to absorb
-    pick: dict[int, int] = {}  # the child v absorbs in ``best``, if any
+    inner: dict[int, int] = {}  # the best LUTs saved in v's subtree with v absorbed by its reader
+    best: dict[int, int] = {}  # ... with v written
+    pick: dict[int, tuple[int | None, list[Term]]] = {}  # then: the child v absorbs (or None), v's terms
     for v, kids in children.items():  # program order: operands first
-        unfused[v] = best[v] = sum(best[c] for c, _ in kids)
-        for c, _ in kids:
-            gain = unfused[v] - best[c] + unfused[c] + program.ops[c].cost
+        inner[v] = sum(best[c] for c, _ in kids)
+        gain, terms = _gated(terms_of(by_root[v]), gates, 2)
+        best[v], pick[v] = inner[v] + gain, (None, terms)
+        for c, three in kids:
+            gain, terms = _gated(three, gates, 1)
+            gain += inner[v] - best[c] + inner[c] + program.ops[c].cost
             if gain > best[v]:
-                best[v], pick[v] = gain, c
+                best[v], pick[v] = gain, (c, terms)
     fused: dict[int, list[Term]] = {}
     absorbed: set[int] = set()
     for v in reversed(children):  # readers first: an absorbed add absorbs nothing
-        if v in absorbed or v not in pick:
+        c, terms = pick[v]
+        if v in absorbed or (c is None and not any(t.gate for t in terms)):
             continue
-        fused[v] = next(terms for c, terms in children[v] if c == pick[v])
-        absorbed.add(pick[v])
-    return fused, absorbed
+        fused[v] = terms
+        if c is not None:
+            absorbed.add(c)
+    ungated = {t.gate.relu for terms in fused.values() for t in terms if t.gate is not None}
+    fused, negated = negated_tables(fused, wires, uses, chain_start)
+    return Fusions(fused, absorbed, ungated, negated)
+
+
+def _gated(terms: list[Term], gates: dict[int, Gate], slots: int) -> tuple[int, list[Term]]:
+    """The LUTs saved by zeroing up to ``slots`` of ``terms`` in the adder (the ReLUs they carry), and the
+    terms with those gates. A term whose low bits are copied below the chain (``chain_start``) stays as is."""
+    start = chain_start(terms)
+    can = sorted(((gates[t.operand.root].gain, j) for j, t in enumerate(terms) if isinstance(t.operand, Tap)
+                  and not t.operand.k and t.operand.root in gates and t.offset >= start), reverse=True)[:slots]
+    chosen = {j for _, j in can}
+    return sum(g for g, _ in can), [replace(t, gate=gates[t.operand.root]) if j in chosen else t
+                                    for j, t in enumerate(terms)]
 
 
 def _candidate(w: Wire, j: int, by_root: dict[int, Wire], uses: Counter) -> tuple[int, list[Term]] | None:
@@ -104,13 +152,22 @@ def chain_start(terms: list[Term]) -> int:
     return low[1].offset if low[0].offset < low[1].offset and low[0].sign > 0 else low[0].offset
 
 
+def zero_from(vectors: list[tuple[int, int, bool]], n: int) -> int:
+    """The lowest bit of an ``n``-bit adder from which every term is 0: each term given as (its lowest bit in
+    the adder, its width, whether the bits above it are 0 (an unsigned term, not subtracted))."""
+    return min(n, max(lo + w if zero else n for lo, w, zero in vectors))
+
+
 def adder_module(name: str) -> str:
-    """The Verilog of ``name``: ``s = x + y + z + KIN + CIN`` modulo ``2**N`` on LUT6_2 and CARRY4 cells, each of
-    x, y, z inverted where ``INIT`` (``lut_init``) says so."""
-    return f"""module {name} #(parameter N = 1, parameter KIN = 0, parameter CIN = 0, parameter [63:0] INIT = 64'd0) (
+    """The Verilog of ``name``: ``s = x + y + z + KIN + CIN`` modulo ``2**N`` on LUT6_2 and CARRY4 cells, the
+    terms on x, y (and z) inverted and zeroed by a gate on e (or z) where ``INIT`` (``lut_init``) says so.
+    From bit Z up every term is 0 (``zero_from``): no LUT there, the chain adds the majority from below."""
+    return f"""module {name} #(parameter N = 1, parameter Z = N, parameter KIN = 0, parameter CIN = 0,
+    parameter [63:0] INIT = 64'd0) (
   input wire [N-1:0] x,
   input wire [N-1:0] y,
   input wire [N-1:0] z,
+  input wire [N-1:0] e,
   output wire [N-1:0] s
 );
   localparam M = (N + 3) / 4;
@@ -124,11 +181,11 @@ def adder_module(name: str) -> str:
   genvar i;
   generate
     for (i = 0; i < 4*M; i = i + 1) begin : b
-      if (i < N) begin : lut
+      if (i < N && i < Z) begin : lut
         LUT6_2 #(.INIT(INIT)) u (.O6(p[i]), .O5(k[i+1]), .I0(x[i]), .I1(y[i]), .I2(z[i]),
-                             .I3(k[i]), .I4(1'b0), .I5(1'b1));
-      end else begin : pad
-        assign p[i] = 1'b0;
+                             .I3(k[i]), .I4(e[i]), .I5(1'b1));
+      end else begin : pad  // what the LUT would give with every term 0: k[i] (0 above bit Z) alone
+        assign p[i] = i < N ? k[i] : 1'b0;
         assign k[i+1] = 1'b0;
       end
     end

@@ -18,7 +18,7 @@ from .hdl_text import Body, Dialect, Port, Wire
 from .hdl_text import write as write_text
 from .pipeline import PipelinePlan
 from .ports import Interface, check_name
-from .ternary import lut_init
+from .ternary import gate_pins, lut_init
 
 
 def write(program: Program, plan: PipelinePlan, name: str, interface: Interface = Interface(),
@@ -80,12 +80,16 @@ class Verilog(Dialect):
         return f"{{{high}, {low}}}"
 
     def add3(self, body: Body, module: str, target: str, width: int, vectors: list[tuple[str, bool]], kin: bool,
-             cin: bool) -> None:
+             cin: bool, gates: list[str | None], zero_from: int) -> None:
         s = f"{target}_s"
         self.wire(body, s, width)
-        ports = ", ".join(f".{p}({v})" for p, (v, _) in zip("xyz", vectors))
-        init = lut_init(tuple(invert for _, invert in vectors))
-        body.stmts.append(f"  {module} #(.N({width}), .KIN({int(kin)}), .CIN({int(cin)}), .INIT(64'h{init:016x})) "
+        pins = gate_pins(gates)
+        inputs = {"z": self.const(0, width), "e": self.const(0, width)} | {p: v for p, (v, _) in zip("xyz", vectors)}
+        inputs |= {"z" if pin == 2 else "e": f"{{{width}{{{g}}}}}" for g, pin in zip(gates, pins) if pin is not None}
+        ports = ", ".join(f".{p}({inputs[p]})" for p in "xyze")
+        init = lut_init(tuple(invert for _, invert in vectors), tuple(pins))
+        body.stmts.append(f"  {module} #(.N({width}), .Z({zero_from}), .KIN({int(kin)}), .CIN({int(cin)}), "
+                          f".INIT(64'h{init:016x})) "
                           f"{target}_add ({ports}, .s({s}));")
 
     def register(self, body: Body, name: str, width: int | None, source: str) -> None:

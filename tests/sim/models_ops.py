@@ -190,7 +190,7 @@ EXAMPLES = {"deep_sets": deep_sets, "mixer": mixer, "tgc": tgc}
 def verify_end_to_end(model, x, path, **options) -> int:
     """HGQ2 ``model.predict`` == NumPy reference == program == Verilator on ``x``; returns the samples checked.
 
-    ``options`` go to ``rtl_emit.compile_model`` (e.g. ``multipliers``)."""
+    ``options`` go to ``rtl_emit.compile_model`` (e.g. ``multipliers``, or a ``latency_cutoff`` other than 4)."""
     import quant
     import rtl_emit
     import sim
@@ -200,5 +200,5 @@ def verify_end_to_end(model, x, path, **options) -> int:
     net = quant.from_keras(model)
     bad = np.argwhere(_flat(net.predict(x)) != _flat(hgq2))
     assert bad.size == 0, f"{model.name}: reference != HGQ2 at sample/output {bad[0]}"
-    design = rtl_emit.compile_model(net, path, latency_cutoff=4, **options)
+    design = rtl_emit.compile_model(net, path, **{"latency_cutoff": 4, **options})
     return sim.verify(design, x, reference=hgq2).n_samples  # reference == program == RTL, every output bit

@@ -4,7 +4,8 @@ Four small models (``models_tables``): QUnaryFunctionLUT in every option and QAf
 HGQ-LUT layers QDenseT / QEinsumDenseT / QConvT1D / QConvT2D with and without batch norm, and a table-based
 deep-sets GNN (QDenseT with QSum); each checked on over 10,000 samples, inputs beyond the calibration range
 included. The Verilog written directly holds each distinct ROM once (a function) and the few-bit tables as
-logic; the Amaranth back end's tables are checked in tests/da_core/test_lut.py.
+logic; the Amaranth back end's tables are checked in tests/da_core/test_lut.py. The deep-sets model again
+with three-input adders: its ReLUs go into the pooling sum's adders (``rtl_emit.relu_gates``).
 """
 
 import dataclasses
@@ -17,6 +18,9 @@ from models_tables import TABLES
 
 import rtl_emit
 from da_core.tables import is_logic
+from rtl_emit.netlist import wires
+from rtl_emit.pipeline import plan_pipeline
+from rtl_emit.ternary import fusions
 
 COVERED = {"lut_chain": {"QUnaryFunctionLUT", "QAffinedUnaryFunctionLUT"},
            "dense_t_net": {"QDenseT", "QEinsumDenseT"},
@@ -62,3 +66,22 @@ def test_every_table_address_bit_down_to_the_lowest_is_used(built):
     seen = dataclasses.replace(program, outputs=tuple(operands)).run(codes)
     lowest = np.array([program.ops[a].interval.lo for a in operands])
     assert operands and np.all(np.gcd.reduce(seen - lowest, axis=0) == 1)
+
+
+@pytest.fixture(scope="module")
+def deep_sets_ternary(tmp_path_factory):
+    model, x = TABLES["table_deep_sets"]()
+    path = tmp_path_factory.mktemp("deep_sets_ternary")
+    # at 5 adder levels a stage (as benchmarks/rtl_luts.py) the ReLUs share a stage with the adders that read them
+    return verify_end_to_end(model, x, path, ternary_adders=True, latency_cutoff=5), rtl_emit.Design.load(path)
+
+
+def test_deep_sets_relus_fold_into_the_pooling_adders_bit_exact(deep_sets_ternary):
+    n_checked, design = deep_sets_ternary
+    assert n_checked >= N_SAMPLES
+    program = design.program
+    plan = plan_pipeline(program, 5)  # as compiled
+    assert plan.latency_cycles == design.latency_cycles
+    _, _, ungated, _ = fusions(list(wires(program, plan)), program, plan)
+    relus = [v for v, op in enumerate(program.ops) if op.kind == "relu"]
+    assert len(ungated) >= 2 * len(relus) // 3

@@ -1,7 +1,10 @@
 """Three-input adders (``ternary_adders=True``): chained adds on LUT6_2 + CARRY4 cells equal Program.run under
-Verilator (with the file's own models of the two primitives), combinational and pipelined."""
+Verilator (with the file's own models of the two primitives), combinational and pipelined; ReLUs folded into
+the adders that read them, no LUT above the bit where every term is 0, and lookups read negated where that
+takes fewer ROM bits."""
 
 import random
+import re
 
 import pytest
 from random_programs import random_codes, random_program
@@ -53,10 +56,14 @@ def program():
     return sums(seed=3)
 
 
-def test_the_sums_cover_every_fusion_case(program):
+def combinational_fusions(program):
+    """``ternary.fusions`` of ``program`` written combinationally."""
     plan = plan_pipeline(program, None, combinational=True)
-    walk = list(wires(program, plan))
-    fused, absorbed = fusions(walk, program, plan)
+    return fusions(list(wires(program, plan)), program, plan)
+
+
+def test_the_sums_cover_every_fusion_case(program):
+    fused, absorbed, _, _ = combinational_fusions(program)
     assert len(fused) == len(absorbed) >= len(program.outputs) // 2
     negatives = {sum(t.sign < 0 for t in terms) for terms in fused.values()}
     assert negatives == {0, 1, 2}
@@ -89,3 +96,88 @@ def test_three_input_adders_are_verilog_from_the_direct_writer(program, tmp_path
     for options in (dict(hdl="vhdl"), dict(backend="amaranth")):
         with pytest.raises(ValueError, match="ternary_adders"):
             emit_program(program, tmp_path / "x", ternary_adders=True, **options)
+
+
+def relu_sums(seed: int, n: int = 40):
+    """Sums of ReLUs (read directly or through a quantizer of any rounding and overflow mode) with each other,
+    inputs and earlier sums; each add with a random shift and sign."""
+    rng = random.Random(seed)
+    b = ProgramBuilder()
+    ins = [b.input(iv) for iv in INPUTS]
+    outputs = []
+
+    def add(a, c):
+        return b.add(a, c, rng.randint(-2, 2), rng.choice((1, 1, -1)))
+
+    def relu():
+        r = b.relu(add(rng.choice(ins), rng.choice(ins)))
+        if rng.random() < 0.5:
+            r = b.quant(r, rng.choice((0, 1)), rng.randint(1, 5), rng.randint(0, 3), rng.choice(("TRN", "RND")),
+                        rng.choice(("WRAP", "WRAP", "SAT")))
+        return r
+
+    for _ in range(n):
+        match rng.randrange(4):
+            case 0:
+                s = add(relu(), relu())
+            case 1:
+                s = add(add(relu(), rng.choice(ins + outputs[-2:])), relu())
+            case 2:
+                s = add(relu(), b.const(rng.choice((3, 0.5, -2))))
+            case _:
+                s = add(add(relu(), relu()), add(relu(), relu()))
+        outputs.append(s)
+    return b.build(outputs)
+
+
+@pytest.fixture(scope="module")
+def relu_program():
+    return relu_sums(seed=7)
+
+
+def test_relus_fold_into_the_adders_that_read_them(relu_program):
+    fused, _, ungated, _ = combinational_fusions(relu_program)
+    relus = [v for v, op in enumerate(relu_program.ops) if op.kind == "relu"]
+    gated = [sum(t.gate is not None for t in terms) for terms in fused.values()]
+    assert len(ungated) > len(relus) // 3 and ungated <= set(relus)
+    assert {(len(terms), g) for terms, g in zip(fused.values(), gated)} >= {(2, 2), (3, 1)}
+    assert all(g <= 1 for terms, g in zip(fused.values(), gated) if len(terms) == 3)
+
+
+@pytest.mark.parametrize("target", [dict(combinational=True), dict(latency_cutoff=3)])
+def test_folded_relus_and_free_top_bits_equal_the_program(relu_program, target, tmp_path):
+    design = emit_program(relu_program, tmp_path, name="gate", ternary_adders=True, testbench_samples=16, **target)
+    text = design.verilog_path.read_text()
+    sizes = [(int(n), int(z)) for n, z in re.findall(r"gate_add3 #\(\.N\((\d+)\), \.Z\((\d+)\)", text)]
+    assert any(z < n for n, z in sizes)  # a sum of unsigned terms: its top bits are the chain's carries
+    assert re.search(r"\.e\(\{\d+\{v\d+\[\d+\]\}\}\)", text)  # a ReLU's sign bit zeroes a term
+    verify_codes(design, random_codes(relu_program, 3000, seed=8))
+
+
+def table_sums(seed: int, n: int = 30):
+    """Sums of two and three lookups (ROMs on six address bits, logic on three) with entries in ranges whose
+    negation takes fewer bits ([-1, 2], [-3, 4]) or not ([-2, 1]), each add with a random shift and sign."""
+    rng = random.Random(seed)
+    b = ProgramBuilder()
+    ins = [b.input(Interval(-32, 31, 0)), b.input(Interval(0, 63, -2)), b.input(Interval(-4, 3, 0))]
+
+    def lookup():
+        a = rng.choice(ins)
+        iv = b.interval(a)
+        lo, hi = rng.choice(((-1, 2), (-3, 4), (-2, 1), (-6, 6)))
+        return b.lut(a, iv.lo, iv.exp, [rng.randint(lo, hi) for _ in range(iv.hi - iv.lo + 1)], rng.randint(-2, 0))
+
+    def add(a, c):
+        return b.add(a, c, rng.randint(-1, 1), rng.choice((1, 1, -1)))
+
+    return b.build([add(lookup(), lookup()) if rng.random() < 0.3 else add(add(lookup(), lookup()), lookup())
+                    for _ in range(n)])
+
+
+def test_lookups_read_negated_where_that_takes_fewer_rom_bits(tmp_path):
+    program = table_sums(seed=9)
+    fused, _, _, negated = combinational_fusions(program)
+    assert negated and all(op.cost < program.ops[v].cost for v, op in negated.items())
+    assert all(sum(t.sign < 0 for t in terms) <= 2 for terms in fused.values())
+    design = emit_program(program, tmp_path, name="neg", ternary_adders=True, latency_cutoff=3, testbench_samples=16)
+    verify_codes(design, random_codes(program, 3000, seed=10))
