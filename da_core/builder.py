@@ -18,6 +18,8 @@ from .program import Op, Program, is_bit
 from .quantize import check_modes, quantize_codes, round_code, saturation_bounds
 from .tables import table_depth, table_luts
 
+MUX_WAYS = 4  # a mux over at most this many values: two select bits and four data bits, one LUT6 per bit
+
 
 class ProgramBuilder:
     """The only way to make a Program: each method appends one op and returns its value id.
@@ -243,6 +245,22 @@ class ProgramBuilder:
         cost = adder_cost(min(ia.lo << (ia.exp - e), ib.lo << (ib.exp - e)),
                           max(ia.hi << (ia.exp - e), ib.hi << (ib.exp - e)), 0) + result.width
         return self._emit(kind, (a, b), (), result, max(self.depth(a), self.depth(b)) + 2, cost)
+
+    def mux(self, sel: int, values: list[int]) -> int:
+        """``values[c]``, ``c`` the raw code of the unsigned ``sel``: one LUT6 per result bit up to four values
+        (two select bits and four data bits), the radix-4 partial products of ``da_core.products``."""
+        isel = self.interval(sel)
+        if isel.lo < 0 or isel.hi >= len(values) or len(values) > MUX_WAYS:
+            raise ValueError(f"a mux picks one of at most {MUX_WAYS} values by an unsigned code below their count; "
+                             f"got {len(values)} values and a select in {isel}")
+        reach = [values[c] for c in range(isel.lo, isel.hi + 1)]
+        if len(set(reach)) == 1:
+            return reach[0]
+        ivs = [self.interval(v) for v in reach]
+        e = min(iv.exp for iv in ivs)
+        result = Interval(min(iv.lo << (iv.exp - e) for iv in ivs), max(iv.hi << (iv.exp - e) for iv in ivs), e)
+        depth = max(self.depth(v) for v in [sel, *reach]) + 1
+        return self._emit("mux", (sel, *values), (), result, depth, result.width)
 
     def lut(self, a: int, base: int, base_exp: int, table, out_exp: int) -> int:
         """The table lookup ``table[c - base]`` (codes at ``out_exp``), ``c`` the code of ``a`` at ``base_exp``.
