@@ -147,7 +147,9 @@ class ProgramBuilder:
         return self.add(a, b, shift, -1)
 
     def offset(self, a: int, value: Fraction) -> int:
-        """``a + value``, folded into a's own constant term (a bias) when it has one."""
+        """``a + value``, folded into a's own constant term (a bias) when it has one; else, when a is ``x +- y``
+        with x no add, onto x: the same one adder, but one that hash-consing shares between all the ``x +- y``
+        rounded alike (a softmax rounds max - x_j for every element j: one adder on the max, not one each)."""
         op = self.ops[a]
         if op.kind == "add":
             x, y = op.args
@@ -156,6 +158,8 @@ class ProgramBuilder:
                 return self.add(self.const(self.value_of_const(x) + value), y, shift, sign)
             if self.ops[y].kind == "const":
                 return self.add(x, self.const(sign * self.value_of_const(y) * Fraction(2) ** shift + value))
+            if self.ops[x].kind != "add":  # a leaf: its offset is one adder, shared by every rounded x +- y
+                return self.add(self.offset(x, value), y, shift, sign)  # (a softmax's max minus each element)
         return self.add(a, self.const(value))
 
     def mul(self, a: int, b: int) -> int:
