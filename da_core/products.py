@@ -41,6 +41,9 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
     code of the operand shares is a constant (its selection a wire, or nothing). The tree's interval
     arithmetic is looser than the product's, so the sum is wrapped to the product's own width: free, and
     exact because the product lies in its interval.
+
+    3x is an adder level above x: where that makes the product deeper than one select per bit would, the
+    product is built that way instead (the ops of the other are never read, so never built).
     """
     ix, iy = b.interval(x), b.interval(y)
     if ix.lo == ix.hi or iy.lo == iy.hi:
@@ -49,6 +52,14 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
         x, y, ix, iy = y, x, iy, ix
     if iy.width == 1:
         return b.mul(x, y)  # already a select
+    radix4, per_bit = (_sum_of_selections(b, x, y, pairs) for pairs in (True, False))
+    total = radix4 if b.depth(radix4) <= b.depth(per_bit) else per_bit
+    return _wrap_to(b, total, _product_interval(ix, iy))
+
+
+def _sum_of_selections(b: ProgramBuilder, x: int, y: int, pairs: bool) -> int:
+    """``x * y`` as the sum of x selected by y's bits, two at a time where ``pairs`` and both vary."""
+    iy = b.interval(y)
     w = iy.width
     unsigned_bits = w - iy.signed
 
@@ -58,7 +69,7 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
     terms, signs = [], []
     j = 0
     while j < w:
-        if j + 1 < unsigned_bits and not fixed(j) and not fixed(j + 1):
+        if pairs and j + 1 < unsigned_bits and not fixed(j) and not fixed(j + 1):
             digit = b.quant(y, 0, iy.exp + j + 2, -(iy.exp + j), "TRN", "WRAP")  # bits j and j + 1: wiring
             multiples = [b.const(0), x, b.shift(x, 1), b.add(x, x, 1)]
             terms.append(b.shift(b.mux(digit, multiples), iy.exp + j))
@@ -74,7 +85,7 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
             signs.append(-1.0 if iy.signed and j == w - 1 else 1.0)
         j += 1
     total, = emit_cmvm(b, terms, np.array(signs)[:, None])
-    return _wrap_to(b, total, _product_interval(ix, iy))
+    return total
 
 
 def _product_interval(ix: Interval, iy: Interval) -> Interval:

@@ -15,7 +15,7 @@ from da_core.cost import dsp_tiles
 from da_core.interval import Interval
 from da_core.multipliers import MODES, apply, expand
 from da_core.precision import trim
-from da_core.products import multiply
+from da_core.products import _sum_of_selections, multiply, shift_and_add
 
 
 @st.composite
@@ -107,6 +107,20 @@ def test_products_by_one_operand_read_two_bits_at_a_time_and_share_its_triple():
     codes = np.c_[codes, 64 - codes[:, 1:], codes[:, 1:] // 2, codes[:, 1:] // 3]
     values = codes * 2.0 ** -6
     np.testing.assert_array_equal(program(values), values[:, :1] * values[:, 1:])
+
+
+def test_a_radix_4_product_deeper_than_one_select_per_bit_is_built_per_bit():
+    """3x is an adder level above x: where that makes the sum deeper (here x 26 levels deep, as in the products
+    zoo's einsum, where the sum of three digits and two bits came out one level deeper), one select per bit."""
+    b = ProgramBuilder()
+    x = b.input(Interval(-1024, 1023, -3))
+    for _ in range(26):
+        x = b.quant(b.add(x, b.input(Interval(-1, 1, -3))), 1, 7, 3, "TRN", "WRAP")
+    y = b.input(Interval(-128, 127, -3))
+    radix4, per_bit = (_sum_of_selections(b, x, y, pairs) for pairs in (True, False))
+    assert b.depth(radix4) > b.depth(per_bit)
+    program = b.build([shift_and_add(b, x, y)])
+    assert program.depth == b.depth(per_bit) and not any(op.kind == "mux" for op in program.ops)
 
 
 def test_a_wrapping_quantizer_narrows_the_operands_of_a_product():
