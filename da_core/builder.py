@@ -18,6 +18,8 @@ from .program import Op, Program, is_bit
 from .quantize import check_modes, quantize_codes, round_code, saturation_bounds
 from .tables import table_depth, table_luts
 
+MUX_WAYS = 4  # a mux over at most this many values: two select bits and four data bits, one LUT6 per bit
+
 
 class ProgramBuilder:
     """The only way to make a Program: each method appends one op and returns its value id.
@@ -145,7 +147,9 @@ class ProgramBuilder:
         return self.add(a, b, shift, -1)
 
     def offset(self, a: int, value: Fraction) -> int:
-        """``a + value``, folded into a's own constant term (a bias) when it has one."""
+        """``a + value``, folded into a's own constant term (a bias) when it has one; else, when a is ``x +- y``
+        with x no add, onto x: the same one adder, but one that hash-consing shares between all the ``x +- y``
+        rounded alike (a softmax rounds max - x_j for every element j: one adder on the max, not one each)."""
         op = self.ops[a]
         if op.kind == "add":
             x, y = op.args
@@ -154,6 +158,8 @@ class ProgramBuilder:
                 return self.add(self.const(self.value_of_const(x) + value), y, shift, sign)
             if self.ops[y].kind == "const":
                 return self.add(x, self.const(sign * self.value_of_const(y) * Fraction(2) ** shift + value))
+            if self.ops[x].kind != "add":  # a leaf: its offset is one adder, shared by every rounded x +- y
+                return self.add(self.offset(x, value), y, shift, sign)  # (a softmax's max minus each element)
         return self.add(a, self.const(value))
 
     def mul(self, a: int, b: int) -> int:
@@ -243,6 +249,22 @@ class ProgramBuilder:
         cost = adder_cost(min(ia.lo << (ia.exp - e), ib.lo << (ib.exp - e)),
                           max(ia.hi << (ia.exp - e), ib.hi << (ib.exp - e)), 0) + result.width
         return self._emit(kind, (a, b), (), result, max(self.depth(a), self.depth(b)) + 2, cost)
+
+    def mux(self, sel: int, values: list[int]) -> int:
+        """``values[c]``, ``c`` the raw code of the unsigned ``sel``: one LUT6 per result bit up to four values
+        (two select bits and four data bits), the radix-4 partial products of ``da_core.products``."""
+        isel = self.interval(sel)
+        if isel.lo < 0 or isel.hi >= len(values) or len(values) > MUX_WAYS:
+            raise ValueError(f"a mux picks one of at most {MUX_WAYS} values by an unsigned code below their count; "
+                             f"got {len(values)} values and a select in {isel}")
+        reach = [values[c] for c in range(isel.lo, isel.hi + 1)]
+        if len(set(reach)) == 1:
+            return reach[0]
+        ivs = [self.interval(v) for v in reach]
+        e = min(iv.exp for iv in ivs)
+        result = Interval(min(iv.lo << (iv.exp - e) for iv in ivs), max(iv.hi << (iv.exp - e) for iv in ivs), e)
+        depth = max(self.depth(v) for v in [sel, *reach]) + 1
+        return self._emit("mux", (sel, *values), (), result, depth, result.width)
 
     def lut(self, a: int, base: int, base_exp: int, table, out_exp: int) -> int:
         """The table lookup ``table[c - base]`` (codes at ``out_exp``), ``c`` the code of ``a`` at ``base_exp``.

@@ -30,13 +30,20 @@ def multiply(b: ProgramBuilder, x: int, y: int, max_depth: int | None = None) ->
 
 
 def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
-    """``x * y`` with no multiplier: each bit of the narrower operand selects the wider one (a ``mul`` by one
-    bit: an AND), shifted by the bit's weight, and one depth-aware adder tree sums the selections.
+    """``x * y`` with no multiplier: the narrower operand's bits, two at a time (radix 4), select a multiple of
+    the wider one, shifted by their weight, and one depth-aware adder tree sums the selections.
 
-    A signed operand's top bit weighs ``-2**(w-1)``, so its selection is subtracted; a bit that every code of
-    the operand shares is a constant (its selection a wire, or nothing). The tree's interval arithmetic is
-    looser than the product's, so the sum is wrapped to the product's own width: free, and exact because the
-    product lies in its interval.
+    A pair of unsigned bits picks 0, x, 2x or 3x (a ``mux``: one LUT6 per bit, two select and four data
+    bits); ``3x = x + 2x`` is one adder, shared by every product with the same x (the builder's hash-consing:
+    a softmax's four products by one ``1/sum``). That halves the partial products, hence the adders, for
+    about the LUTs of the per-bit selects it replaces. A bit left alone selects x (a ``mul`` by one bit: an
+    AND). A signed operand's top bit weighs ``-2**(w-1)``, so its selection is subtracted; a bit that every
+    code of the operand shares is a constant (its selection a wire, or nothing). The tree's interval
+    arithmetic is looser than the product's, so the sum is wrapped to the product's own width: free, and
+    exact because the product lies in its interval.
+
+    3x is an adder level above x: where that makes the product deeper than one select per bit would, the
+    product is built that way instead (the ops of the other are never read, so never built).
     """
     ix, iy = b.interval(x), b.interval(y)
     if ix.lo == ix.hi or iy.lo == iy.hi:
@@ -45,18 +52,40 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
         x, y, ix, iy = y, x, iy, ix
     if iy.width == 1:
         return b.mul(x, y)  # already a select
+    radix4, per_bit = (_sum_of_selections(b, x, y, pairs) for pairs in (True, False))
+    total = radix4 if b.depth(radix4) <= b.depth(per_bit) else per_bit
+    return _wrap_to(b, total, _product_interval(ix, iy))
+
+
+def _sum_of_selections(b: ProgramBuilder, x: int, y: int, pairs: bool) -> int:
+    """``x * y`` as the sum of x selected by y's bits, two at a time where ``pairs`` and both vary."""
+    iy = b.interval(y)
     w = iy.width
+    unsigned_bits = w - iy.signed
+
+    def fixed(j: int) -> bool:  # every code has the same bit j
+        return iy.lo >> j == iy.hi >> j
+
     terms, signs = [], []
-    for j in range(w):
-        if iy.lo >> j == iy.hi >> j:  # every code has the same bit j
-            if not (iy.lo >> j) & 1:
-                continue
-            terms.append(b.shift(x, iy.exp + j))
+    j = 0
+    while j < w:
+        if pairs and j + 1 < unsigned_bits and not fixed(j) and not fixed(j + 1):
+            digit = b.quant(y, 0, iy.exp + j + 2, -(iy.exp + j), "TRN", "WRAP")  # bits j and j + 1: wiring
+            multiples = [b.const(0), x, b.shift(x, 1), b.add(x, x, 1)]
+            terms.append(b.shift(b.mux(digit, multiples), iy.exp + j))
+            signs.append(1.0)
+            j += 2
+            continue
+        if fixed(j):
+            if (iy.lo >> j) & 1:
+                terms.append(b.shift(x, iy.exp + j))
+                signs.append(-1.0 if iy.signed and j == w - 1 else 1.0)
         else:
             terms.append(b.mul(x, b.quant(y, 0, iy.exp + j + 1, -(iy.exp + j), "TRN", "WRAP")))  # bit j: wiring
-        signs.append(-1.0 if iy.signed and j == w - 1 else 1.0)
+            signs.append(-1.0 if iy.signed and j == w - 1 else 1.0)
+        j += 1
     total, = emit_cmvm(b, terms, np.array(signs)[:, None])
-    return _wrap_to(b, total, _product_interval(ix, iy))
+    return total
 
 
 def _product_interval(ix: Interval, iy: Interval) -> Interval:

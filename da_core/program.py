@@ -25,6 +25,8 @@ kind         args       params and meaning
 ``mul``      (a, b)     (): ``a * b`` exactly, the exponent the sum of the operands'; a
                         select (AND) when ``b`` is one unsigned bit ([0..1]), else a
                         multiplier (a DSP, or shift-and-add by ``da_core.multipliers``)
+``mux``      (s, v...)  (): ``v[c]``, ``c`` the raw code of the unsigned ``s`` (at most 4
+                        values; a radix-4 partial product of ``da_core.products``)
 ============ ========== =========================================================
 """
 
@@ -281,6 +283,9 @@ def _evaluate(op: Op, args: list, arg_ivs: list[Interval], inputs: np.ndarray) -
             return np.asarray(table, dtype=np.int64)[align(args[0], arg_ivs[0].exp, base_exp) - base]
         case "pack":
             return pack_codes(op.params[0], arg_ivs, e, args)
+        case "mux":
+            picks = [np.broadcast_to(align(a, iv.exp, e), np.shape(args[0])) for a, iv in zip(args[1:], arg_ivs[1:])]
+            return np.choose(args[0], picks)
         case "mul":
             return args[0] * args[1]  # codes multiply, exponents add: at most 62 bits, exact in int64
     raise ValueError(f"unknown op kind {op.kind!r}")

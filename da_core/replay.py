@@ -53,6 +53,8 @@ def replay(b: ProgramBuilder, op: Op, args: list[int]) -> int:
             return b.pack(args, list(op.params[0]))
         case "mul":
             return multiply(b, args[0], args[1])
+        case "mux":
+            return b.mux(args[0], args[1:])
     raise ValueError(f"cannot rebuild an op of kind {op.kind!r}")
 
 

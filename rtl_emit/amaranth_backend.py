@@ -156,6 +156,12 @@ def _op_value(op: Op, args: list[Value], arg_ivs: tuple[Interval, ...]) -> Value
         case "pack":  # a ROM over the operands' raw codes concatenated, the first lowest
             image = pack_image(op.params[0], arg_ivs, e)
             return Array(Const(c, _code_shape(op.interval)) for c in image)[Cat(*(a.as_unsigned() for a in args))]
+        case "mux":  # the select's raw code picks a value (a chain of 2:1 muxes, as the direct writer's)
+            picks = [_align(a, iv.exp, e) for a, iv in zip(args[1:], arg_ivs[1:])]
+            out = picks[-1]
+            for c in range(len(picks) - 2, -1, -1):
+                out = Mux(args[0].as_unsigned() == c, picks[c], out)
+            return out
         case "mul":  # codes multiply, exponents add; Amaranth's product is exact (it widens, mixed signs too)
             return Mux(args[1], args[0], 0) if is_bit(arg_ivs[1]) else args[0] * args[1]
     raise ValueError(f"op kind {op.kind!r} has no hardware mapping")

@@ -224,6 +224,11 @@ def _op(d: Dialect, body: Body, target: str, op: Op, args: list, arg_ivs) -> Non
             _table(d, body, target, op, args[0], arg_ivs[0])
         case "pack":
             _pack(d, body, target, op, args, arg_ivs)
+        case "mux":  # the select's raw code picks a value
+            sel, ws, _ = args[0]
+            picks = [(d.equals(sel, d.const(c, ws)), d.ext(a, w, iv.exp - e))
+                     for c, (a, iv) in enumerate(zip(args[1:], arg_ivs[1:]))]
+            d.choose(body, target, picks[:-1], picks[-1][1])
         case "mul":
             if is_bit(arg_ivs[1]):  # a select: the operand where the one bit is set
                 d.choose(body, target, [(d.bit_set(args[1][0], 0), d.ext(args[0], w))], d.const(0, w))

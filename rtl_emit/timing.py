@@ -53,7 +53,7 @@ def op_delay_ns(op: Op, arg_ops: list[Op]) -> float:
     match op.kind:
         case "add" | "neg":
             return adder_ns(op.interval.width)
-        case "relu":
+        case "relu" | "mux":
             return select_ns()
         case "max" | "min":
             return adder_ns(w) + select_ns()

@@ -15,7 +15,7 @@ from da_core.cost import dsp_tiles
 from da_core.interval import Interval
 from da_core.multipliers import MODES, apply, expand
 from da_core.precision import trim
-from da_core.products import multiply
+from da_core.products import _sum_of_selections, multiply, shift_and_add
 
 
 @st.composite
@@ -49,7 +49,7 @@ def test_mul_and_its_expansion_are_the_exact_product(x, y):
     np.testing.assert_array_equal(want[:, 0], exact * 2.0 ** (x.exp + y.exp))
     lut = expand(program)
     assert not lut.multipliers and {op.kind for op in lut.ops} <= {"input", "const", "add", "neg", "shift", "quant",
-                                                                    "mul"}
+                                                                    "mul", "mux"}
     for p in (lut, trim(lut), trim(program)):
         np.testing.assert_array_equal(p(codes * 2.0 ** np.array([x.exp, y.exp])), want)
 
@@ -85,9 +85,42 @@ def test_products_cost_dsps_in_dsp_mode_and_adders_in_lut_mode():
     assert len(program.multipliers) == 1 and program.dsps == 1 and program.n_adders == 0
     assert program.ops[program.multipliers[0]].depth == 4  # a multiplier is four adder levels deep
     lut = expand(program)
-    assert lut.dsps == 0 and lut.n_adders == 7  # eight partial products of the unsigned 8-bit operand
+    # the signed 8-bit operand: three radix-4 digits, bit 6 and the sign bit (subtracted) are five partial
+    # products, four adds; and 3x
+    assert lut.dsps == 0 and lut.n_adders == 4 + 1
     assert (dsp_tiles(27, 18), dsp_tiles(18, 27), dsp_tiles(28, 18), dsp_tiles(44, 35), dsp_tiles(40, 40)) == \
         (1, 1, 2, 4, 6)
+
+
+def test_products_by_one_operand_read_two_bits_at_a_time_and_share_its_triple():
+    """Radix 4: each pair of unsigned bits of the narrower operand picks 0, x, 2x or 3x (a ``mux``), so a product
+    takes half the partial products (adders) of one select per bit; 3x is one adder for every product by x."""
+    b = ProgramBuilder()
+    x = b.input(Interval(16, 255, -6))  # a softmax's 1/sum
+    ys = [b.input(Interval(0, 64, -6)) for _ in range(4)]  # its exp(-d): 7 bits, the top one alone
+    program = expand(b.build([b.mul(x, y) for y in ys]))
+    muxes = [op for op in program.ops if op.kind == "mux"]
+    assert len(muxes) == 4 * 3 and len({op.args[3] for op in muxes}) == 1  # three digits each, one 3x
+    assert program.n_adders == 4 * 3 + 1  # per product 3 digits + 1 bit: 3 adds; and 3x
+    assert [program.ops[op.args[1]].interval.width for op in program.ops if op.kind == "mul"] == [1] * 4  # bit 6
+    codes = np.array(list(itertools.product(range(16, 256), range(65))), dtype=np.int64)
+    codes = np.c_[codes, 64 - codes[:, 1:], codes[:, 1:] // 2, codes[:, 1:] // 3]
+    values = codes * 2.0 ** -6
+    np.testing.assert_array_equal(program(values), values[:, :1] * values[:, 1:])
+
+
+def test_a_radix_4_product_deeper_than_one_select_per_bit_is_built_per_bit():
+    """3x is an adder level above x: where that makes the sum deeper (here x 26 levels deep, as in the products
+    zoo's einsum, where the sum of three digits and two bits came out one level deeper), one select per bit."""
+    b = ProgramBuilder()
+    x = b.input(Interval(-1024, 1023, -3))
+    for _ in range(26):
+        x = b.quant(b.add(x, b.input(Interval(-1, 1, -3))), 1, 7, 3, "TRN", "WRAP")
+    y = b.input(Interval(-128, 127, -3))
+    radix4, per_bit = (_sum_of_selections(b, x, y, pairs) for pairs in (True, False))
+    assert b.depth(radix4) > b.depth(per_bit)
+    program = b.build([shift_and_add(b, x, y)])
+    assert program.depth == b.depth(per_bit) and not any(op.kind == "mux" for op in program.ops)
 
 
 def test_a_wrapping_quantizer_narrows_the_operands_of_a_product():

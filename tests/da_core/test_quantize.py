@@ -60,6 +60,20 @@ def test_rounding_through_the_bias_equals_hgq2_rnd(lo, span, exp, bias, relu, k,
     np.testing.assert_array_equal(program.run(codes)[:, 0] * 2.0**iv.exp, expected)
 
 
+def test_rounding_differences_from_one_value_shares_one_adder():
+    """A softmax rounds ``max - x_j`` for every element j: the half joins the max once (one adder, shared), not
+    each difference (one adder each); the roundings stay HGQ2's RND."""
+    builder = ProgramBuilder()
+    xs = [builder.input(Interval(-40, 40, -3)) for _ in range(3)]
+    top = builder.maximum(builder.maximum(xs[0], xs[1]), xs[2])
+    program = builder.build([builder.quant(builder.half_lsb_up(builder.sub(top, x), 1), 0, 4, 1, "TRN", "WRAP")
+                             for x in xs])
+    assert program.n_adders == 3 + 1  # three differences, one max + half
+    codes = np.random.default_rng(0).integers(-40, 41, (3000, 3))
+    pre = (codes.max(axis=1, keepdims=True) - codes) * 2.0**-3
+    np.testing.assert_array_equal(program.run(codes) * 2.0**-1, hgq2_quantize(pre, 0, 4, 1, "RND", "WRAP"))
+
+
 @settings(max_examples=300, deadline=None)
 @given(k0=st.integers(0, 1), i0=st.integers(-2, 6), f0=st.integers(-1, 8), k=st.integers(0, 1),
        i=st.integers(-3, 6), f=st.integers(-3, 6), overflow=st.sampled_from(["WRAP", "SAT", "SAT_SYM"]))

@@ -37,6 +37,8 @@ def random_program(seed: int, n_random_ops: int = 40, wide: bool = True) -> Prog
     pool.append(b.mul(ins[1], pool[6]))
     pool.append(b.mul(ins[3], b.quant(ins[0], 0, 3, -2, "TRN", "WRAP")))  # a select: by one bit (bit 2 of ins[0])
     structured = pool[5:]
+    digit = b.quant(ins[0], 0, 5, -3, "TRN", "WRAP")  # bits 3 and 4 of ins[0] pick one of four values
+    structured.append(b.mux(digit, [b.const(-3), ins[3], pool[6], b.shift(ins[1], 2)]))  # (not in the pool)
     for _ in range(n_random_ops):
         pool.append(_random_op(b, rng, pool))
     outputs = structured + pool[-6:] + [b.const(3.25), ins[2], b.shift(ins[3], -2), b.const(0), ins[6]]

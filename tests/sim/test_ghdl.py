@@ -36,7 +36,7 @@ def controlled(program, tmp_path_factory):
 
 
 def test_every_op_is_bit_exact_in_ghdl(program, controlled, tmp_path):
-    assert {op.kind for op in program.ops} >= {"add", "neg", "quant", "relu", "max", "min", "mul"}
+    assert {op.kind for op in program.ops} >= {"add", "neg", "quant", "relu", "max", "min", "mul", "mux"}
     result = sim.verify_codes(controlled, random_codes(program, 3000, seed=3))
     assert result.n_samples == 3000 and controlled.latency_cycles > 2
     comb = emit_program(program, tmp_path / "comb", name="comb", hdl="vhdl", combinational=True)

@@ -34,7 +34,8 @@ def direct_design(program, tmp_path_factory):
 
 def test_program_covers_every_op_and_quantizer_mode(program):
     kinds = {op.kind for op in program.ops}
-    assert kinds == {"input", "const", "add", "neg", "shift", "quant", "relu", "max", "min", "mul"}
+    assert kinds == {"input", "const", "add", "neg", "shift", "quant", "relu", "max", "min", "mul",
+                     "mux"}
     assert program.multipliers and len(program.multipliers) < sum(op.kind == "mul" for op in program.ops)
     quantizers = set()
     for op in program.ops:
