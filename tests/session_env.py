@@ -20,8 +20,8 @@ def set_up() -> None:
     """Set the environment for this process and its children, once (a child that imports this keeps its
     parent's cache)."""
     if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
-        folder = tempfile.mkdtemp(prefix="adderflow_jax_cache_")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        folder, owner = tempfile.mkdtemp(prefix="adderflow_jax_cache_"), os.getpid()
+        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))  # not a fork's
         os.environ["JAX_COMPILATION_CACHE_DIR"] = folder
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # the many small op compiles too
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
