@@ -3,4 +3,7 @@ epochs (a user's run trains 20), so the suite runs every cell in seconds, not mi
 
 import os
 
+from tests import session_env
+
 os.environ.setdefault("ADDERFLOW_NOTEBOOK_EPOCHS", "3")
+session_env.set_up()

@@ -3,7 +3,11 @@ import functools
 import numpy as np
 import pytest
 
-import adderflow  # noqa: F401  (selects Keras's JAX backend before any test imports Keras)
+from tests import session_env
+
+session_env.set_up()  # before JAX starts
+
+import adderflow  # noqa: E402, F401  (selects Keras's JAX backend before any test imports Keras)
 
 
 @pytest.fixture(scope="session")

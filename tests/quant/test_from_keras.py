@@ -12,7 +12,7 @@ import quant
 def test_reference_equals_hgq2_predict(digits, digits_net, many_inputs):
     model = digits[0]
     assert len(many_inputs) >= 10_000
-    expected = model.predict(many_inputs, batch_size=4096, verbose=0)
+    expected = model.predict(many_inputs, batch_size=len(many_inputs), verbose=0)  # one batch: one compile
     got = digits_net.predict(many_inputs)
     mismatch = np.argwhere(got != expected)
     assert mismatch.size == 0, \

@@ -59,4 +59,4 @@ def test_table_layers_without_their_input_quantizer_read_the_upstream_grid():
     x = np.random.default_rng(1).uniform(-12, 12, size=(10_240, 3)).astype(np.float32)
     network = quant.from_keras(model)
     assert not any(n.name.endswith("/iq") for n in network.nodes)
-    np.testing.assert_array_equal(network.predict(x), model.predict(x, batch_size=4096, verbose=0))
+    np.testing.assert_array_equal(network.predict(x), model.predict(x, batch_size=len(x), verbose=0))

@@ -22,9 +22,14 @@ def _fit_and_calibrate(model, xs, ys, steps: int = 8) -> None:
 
     if steps:
         model.compile(keras.optimizers.Adam(3e-3), "mse")
-        n = len(xs[0] if isinstance(xs, list) else xs)
-        model.fit(xs, ys, epochs=1, batch_size=-(-n // steps), verbose=0)
+        model.fit(xs, ys, epochs=1, batch_size=-(-n_samples(xs) // steps), verbose=0)
     trace_minmax(model, xs, batch_size=4096, verbose=False)
+
+
+def n_samples(xs) -> int:
+    """Samples in an input array or a list of them (one per model input): a predict over them all in one batch
+    compiles one predict step, where batches of 4096 compile two (the full ones and the last)."""
+    return len(xs[0] if isinstance(xs, list) else xs)
 
 
 def _data(rng, shape, scale: float = 8, n: int = 1024) -> np.ndarray:
@@ -196,7 +201,7 @@ def verify_end_to_end(model, x, path, **options) -> int:
     import sim
     from rtl_emit.ports import flat_samples as _flat
 
-    hgq2 = model.predict(x, batch_size=4096, verbose=0)
+    hgq2 = model.predict(x, batch_size=n_samples(x), verbose=0)
     net = quant.from_keras(model)
     bad = np.argwhere(_flat(net.predict(x)) != _flat(hgq2))
     assert bad.size == 0, f"{model.name}: reference != HGQ2 at sample/output {bad[0]}"

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 from layer_models import MODELS, N_SAMPLES
+from models_ops import n_samples
 from random_programs import random_codes, random_program
 
 import rtl_emit
@@ -98,7 +99,7 @@ def test_digits_mlp_as_vhdl_from_the_command_line(narrow_digits, many_inputs, tm
 def test_layer_models_as_vhdl_on_10k_samples(name, tmp_path):
     model, x = MODELS[name]()
     design = rtl_emit.compile_model(model, tmp_path, latency_cutoff=4, hdl="vhdl")
-    hgq2 = model.predict(x, batch_size=4096, verbose=0)
+    hgq2 = model.predict(x, batch_size=n_samples(x), verbose=0)
     result = sim.verify(design, x, reference=hgq2)  # HGQ2 == reference == program == VHDL in GHDL
     assert result.n_samples == len(flat_samples(hgq2)) >= N_SAMPLES >= 10_000
     twin = emit_program(design.program, tmp_path / "verilog", backend="direct", latency_cutoff=4)

@@ -7,6 +7,7 @@ supported layer and option; each is checked on over 10,000 samples with no misma
 import numpy as np
 import pytest
 from layer_models import MODELS, N_SAMPLES
+from models_ops import n_samples
 
 import da_core
 import quant
@@ -34,7 +35,7 @@ def trained(request):
 def test_layers_bit_exact_from_keras_to_verilog(trained, tmp_path):
     name, model, x = trained
     assert {type(layer).__name__ for layer in model.layers} >= LAYERS_COVERED[name]
-    hgq2 = model.predict(x, batch_size=4096, verbose=0)
+    hgq2 = model.predict(x, batch_size=n_samples(x), verbose=0)
     net = quant.from_keras(model)
     reference = net.predict(x)
     n = len(flat_samples(reference))
