@@ -5,7 +5,8 @@ trained for epochs rather than a few steps): a tabular QDense MLP on synthetic d
 network), the residual model (einsum-batchnorm block, tanh table, add around a skip, batchnorm-dense head)
 and the Conv2D-MaxPool-BN-Dense-Dense net on scikit-learn's 8x8 digits. Two small models of the layer
 issues come as their tests build them (tests/sim: trained a few steps, so without an accuracy): the
-classifier ending in QSoftmax and the table (QDenseT) deep-sets GNN with QSum pooling.
+classifier ending in QSoftmax, the table (QDenseT) deep-sets GNN with QSum pooling, the transformer block
+(attention), the stacked GRU and the spiking (QLIF) classifier (recurrent) and the MLP-Mixer block.
 """
 
 import importlib
@@ -146,5 +147,9 @@ MODELS = {
     "conv_net": train_conv_net,
     "softmax_classifier": lambda: layer_test_model("models_softmax", "softmax_classifier"),
     "table_deep_sets": lambda: layer_test_model("models_tables", "table_deep_sets"),
+    "transformer_block": lambda: layer_test_model("models_attention", "transformer_block"),
+    "stacked_gru": lambda: layer_test_model("models_recurrent", "stacked_gru"),
+    "spiking_classifier": lambda: layer_test_model("models_recurrent", "spiking_classifier"),
+    "mixer": lambda: layer_test_model("models_ops", "mixer"),
     "binary_mlp": train_binary_mlp,  # a targeted benchmark for da_core.lut_pack, not one of the five
 }
