@@ -249,8 +249,8 @@ def _add3(d: Dialect, body: Body, target: str, w: int, terms: list[Term], operan
             x = _drop_low(d, body, f"{target}_x{j}", x, start - t.offset)
         lo = max(t.offset - start, 0)
         vectors.append((d.ext(x, n, lo), t.sign < 0))
-        spans.append((lo, max(x, 0).bit_length(), x >= 0) if isinstance(x, int) else (lo, x[1], not x[2]))
-        spans[-1] = (*spans[-1][:2], spans[-1][2] and t.sign > 0)
+        width, unsigned = (max(x, 0).bit_length(), x >= 0) if isinstance(x, int) else (x[1], not x[2])
+        spans.append((lo, width, unsigned and t.sign > 0))  # zero above its width: unsigned and added
     negatives = sum(t.sign < 0 for t in terms)  # -x = ~x + 1: the ones come in as kin and cin
     lowest = min(terms, key=lambda t: t.offset)
     low = d.ext(operand(lowest.operand), start, lowest.offset) if start else None

@@ -18,15 +18,14 @@ from da_core.tables import table_luts
 from .netlist import Tap, Wire
 
 
-def negated_tables(fused: dict, wires: list[Wire], uses: Counter,
+def negated_tables(fused: dict, by_root: dict[int, Wire], uses: Counter,
                    chain_start: Callable[[list], int]) -> tuple[dict, dict[int, Op]]:
     """``fused`` (per adder on LUT6_2 cells, its terms) with the signs of the terms whose lookups are written
     negated flipped; and per such lookup (its value id) the ``lut`` op that the Verilog writes instead.
 
     A flip must save LUTs, keep at most two subtracted terms, and leave the adder's ``chain_start`` (given by
-    ``rtl_emit.ternary``, which calls this) as it was.
+    ``rtl_emit.ternary``, which calls this) as it was. ``by_root``: each wire by its value id.
     """
-    by_root = {w.chain[0].root: w for w in wires}
     negated: dict[int, Op] = {}
     out = {}
     for v, terms in fused.items():

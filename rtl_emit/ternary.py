@@ -115,7 +115,7 @@ def fusions(wires: list[Wire], program, plan: PipelinePlan) -> Fusions:
         if c is not None:
             absorbed.add(c)
     ungated = {t.gate.relu for terms in fused.values() for t in terms if t.gate is not None}
-    fused, negated = negated_tables(fused, wires, uses, chain_start)
+    fused, negated = negated_tables(fused, by_root, uses, chain_start)
     return Fusions(fused, absorbed, ungated, negated)
 
 
