@@ -21,6 +21,7 @@ same .keras files and synthesize their Verilog with the same Yosys script:
 --ternary adds adderflow's rows with ``ternary_adders=True`` (chained adds as three-input adders on
 instantiated LUT6_2 + CARRY4 primitives; Yosys counts each LUT6_2 as one LUT, also reported alone).
 --multipliers dsp puts adderflow's products of two variables on DSP48E2s, as alkaid writes them (``*``).
+--pack-bits 1 packs adderflow's 1-bit CMVM inputs into LUT6s (``compile_model(..., pack_bits=1)``), as alkaid does.
 
 Writes --out (default benchmarks/rtl_luts.json) and prints a Markdown table and the ratios
 adderflow / the better setting of each peer.
@@ -64,18 +65,20 @@ def prepare(work: Path, names: list[str]) -> list[dict]:
 
 
 def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False,
-                   multipliers: str = "lut") -> list[dict]:
+                   multipliers: str = "lut", pack_bits: int = 0) -> list[dict]:
     """adderflow's rows; with ``ternary`` its three-input adders (``ternary_adders=True``) instead; with
-    ``multipliers="dsp"`` products of two variables on DSP48E2s (as alkaid writes them) rather than adders."""
+    ``multipliers="dsp"`` products of two variables on DSP48E2s (as alkaid writes them) rather than adders;
+    with ``pack_bits`` narrow inputs packed into LUT6s (as alkaid packs 1-bit ones)."""
     import hgq  # noqa: F401
     import keras
 
     import rtl_emit
 
     rows = []
-    tags = ["ternary adders"] * ternary + ["multipliers=dsp"] * (multipliers == "dsp")
+    tags = ["ternary adders"] * ternary + ["multipliers=dsp"] * (multipliers == "dsp") + \
+        [f"pack_bits={pack_bits}"] * bool(pack_bits)
     tool = "adderflow" + (f" ({', '.join(tags)})" if tags else "")
-    tag = "_ternary" * ternary + "_dsp" * (multipliers == "dsp")
+    tag = "_ternary" * ternary + "_dsp" * (multipliers == "dsp") + f"_pack{pack_bits}" * bool(pack_bits)
     for m in models:
         model = keras.models.load_model(m["path"], compile=False)
         for mode, target in (("combinational", dict(combinational=True)), ("pipelined", dict(latency_cutoff=5))):
@@ -83,7 +86,7 @@ def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False,
                 continue
             start = time.perf_counter()
             design = rtl_emit.compile_model(model, work / f"af_{m['name']}_{mode}{tag}", name=m["name"],
-                                            overwrite=True, multipliers=multipliers, **target,
+                                            overwrite=True, multipliers=multipliers, pack_bits=pack_bits, **target,
                                             **({"ternary_adders": True} if ternary else {}))
             seconds = time.perf_counter() - start
             y = rtl_emit.yosys_report(design)
@@ -284,6 +287,8 @@ def main(argv=None) -> int:
                         help="also adderflow with ternary_adders=True (three-input adders on LUT6_2 + CARRY4)")
     parser.add_argument("--multipliers", choices=("lut", "dsp"), default="lut",
                         help="adderflow's products of two variables: shift-and-add (default) or DSP48E2s")
+    parser.add_argument("--pack-bits", type=int, choices=(0, 1, 2), default=0,
+                        help="adderflow's compile_model pack_bits: inputs this narrow packed into LUT6s (default off)")
     parser.add_argument("--peer-part", choices=sorted(PEERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -304,9 +309,10 @@ def main(argv=None) -> int:
     if args.reuse_adderflow:
         rows = [r for r in old if r["tool"].startswith("adderflow")]
     else:
-        rows = adderflow_rows(models, args.work, modes, multipliers=args.multipliers)
+        options = dict(multipliers=args.multipliers, pack_bits=args.pack_bits)
+        rows = adderflow_rows(models, args.work, modes, **options)
         if args.ternary:
-            rows += adderflow_rows(models, args.work, modes, ternary=True, multipliers=args.multipliers)
+            rows += adderflow_rows(models, args.work, modes, ternary=True, **options)
     if args.reuse_peers:
         rows += [r for r in old if not r["tool"].startswith("adderflow")]
     for peer, python in (("da4ml", args.da4ml_python), ("alkaid", args.alkaid_python)):
