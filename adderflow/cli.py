@@ -22,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--epochs", type=int, default=20, help="training epochs (default: %(default)s)")
     demo.add_argument("--latency-cutoff", type=int, default=None, metavar="LEVELS",
                       help="adder levels per pipeline stage (default: 5)")
+    demo.add_argument("--hdl", choices=("verilog", "vhdl"), default="verilog",
+                      help="Verilog proven in Verilator, or VHDL-2008 proven in GHDL (default: %(default)s)")
 
     convert = commands.add_parser("convert", help="convert a saved .keras model into Verilog")
     convert.add_argument("model", type=Path, help="MODEL.keras, trained and calibrated with trace_minmax")
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from .demo import run_demo
 
-            run_demo(args.out_dir, epochs=args.epochs, latency_cutoff=args.latency_cutoff)
+            run_demo(args.out_dir, epochs=args.epochs, latency_cutoff=args.latency_cutoff, hdl=args.hdl)
         elif args.command == "convert":
             _convert(args)
         elif args.command == "report":

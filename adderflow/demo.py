@@ -9,8 +9,11 @@ from .digits import train_digits_mlp
 
 
 def run_demo(out_dir: str | Path = "adderflow-demo", epochs: int = 20, beta: float = 1e-4,
-             latency_cutoff: int | None = None) -> dict:
-    """The whole flow on the bundled default; prints a summary and returns it."""
+             latency_cutoff: int | None = None, hdl: str = "verilog") -> dict:
+    """The whole flow on the bundled default; prints a summary and returns it.
+
+    ``hdl="vhdl"`` writes VHDL-2008 and proves it in GHDL instead of Verilog in Verilator.
+    """
     import quant
     import rtl_emit
     import sim
@@ -21,10 +24,11 @@ def run_demo(out_dir: str | Path = "adderflow-demo", epochs: int = 20, beta: flo
     print("[2/4] reading the model into the fixed-point NumPy reference ...", flush=True)
     network = quant.from_keras(model)
     reference = network.predict(x_test)
-    print(f"[3/4] solving and emitting Verilog into {out_dir}/ ...", flush=True)
+    language, simulator = ("VHDL", "GHDL") if hdl == "vhdl" else ("Verilog", "Verilator")
+    print(f"[3/4] solving and emitting {language} into {out_dir}/ ...", flush=True)
     design = rtl_emit.compile_model(network, out_dir, latency_cutoff=latency_cutoff, overwrite=True,
-                                    name="digits_mlp")
-    print(f"[4/4] verifying in Verilator on the whole test set ({len(x_test)} samples) ...", flush=True)
+                                    name="digits_mlp", hdl=hdl)
+    print(f"[4/4] verifying in {simulator} on the whole test set ({len(x_test)} samples) ...", flush=True)
     result = sim.verify(design, x_test, reference=model.predict(x_test, verbose=0))  # HGQ2's own forward pass
     summary = dict(
         accuracy=float(np.mean(np.argmax(reference, axis=1) == y_test)),
@@ -34,13 +38,13 @@ def run_demo(out_dir: str | Path = "adderflow-demo", epochs: int = 20, beta: flo
         sim_samples_per_second=result.samples_per_second,
     )
     print(f"""
-  accuracy (test set)     {summary['accuracy']:.2%}  (HGQ2 == NumPy reference == program == Verilog)
-  verified in Verilator   {summary['samples_verified']} samples, 0 mismatches, every output bit
+  accuracy (test set)     {summary['accuracy']:.2%}  (HGQ2 == NumPy reference == program == {language})
+  verified in {simulator:<9}   {summary['samples_verified']} samples, 0 mismatches, every output bit
   adders                  {summary['adders']}
   LUT estimate            {summary['lut_estimate']}
   registers (FF bits)     {summary['ff_bits']}
   latency                 {summary['latency_cycles']} clock cycles, a new sample every clock
-  Verilog                 {summary['verilog']}
+  {language:<24}{summary['verilog']}
   metadata                {design.metadata_path}
   total time              {summary['seconds']:.0f} s""")
     return summary

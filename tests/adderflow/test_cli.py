@@ -135,3 +135,16 @@ def test_other_assertion_errors_are_not_called_a_mismatch(saved_model, tmp_path,
     monkeypatch.setattr(sim, "verify", failing_verify)
     with pytest.raises(AssertionError, match="a bug"):
         main(["convert", str(saved_model[0]), str(tmp_path / "o"), "--verify", str(saved_model[1])])
+
+
+
+def test_demo_writes_vhdl_and_proves_it_in_ghdl(digits, narrow_digits, tmp_path, monkeypatch, capsys):
+    import adderflow.demo
+
+    x_test, y_test = digits[2][:100], digits[3][:100]  # the 64-8-10 MLP stands in for the demo's training
+    monkeypatch.setattr(adderflow.demo, "train_digits_mlp", lambda **options: (narrow_digits, None, x_test, y_test))
+    assert main(["demo", str(tmp_path), "--hdl", "vhdl"]) == 0
+    printed = capsys.readouterr().out
+    assert "verified in GHDL" in printed and "0 / 100 samples mismatched" in printed.splitlines()
+    assert "entity digits_mlp is" in (tmp_path / "digits_mlp.vhd").read_text().lower()
+    assert not (tmp_path / "digits_mlp.v").exists()
