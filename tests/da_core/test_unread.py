@@ -1,0 +1,33 @@
+"""Columns of a matrix that nothing reads (a later quantizer gives those features no bits) are solved away:
+they would shape the shared adders of the columns that are read (da_core.lower)."""
+
+import itertools
+import importlib
+
+import numpy as np
+
+from da_core import lower
+from quant.network import Dense, Input, Network, Node, Quantize, Quantizer
+
+lowering = importlib.import_module("da_core.lower")
+
+
+def _network() -> tuple[Network, np.ndarray]:
+    """Dense 3 -> 6 on 4-bit inputs, then a quantizer that keeps features 1, 2, 3 only (as HGQ2 prunes)."""
+    rng = np.random.default_rng(4)
+    kernel = rng.integers(-128, 128, (3, 6)) / 64
+    keep = np.array([0, 1, 1, 1, 0, 0])
+    q_in = Quantizer(np.array(1), np.array(3), np.array(0), "TRN", "WRAP")
+    q_out = Quantizer(np.array(1), 3 * keep - 1, np.ones(6, dtype=np.int64) * keep, "RND", "WRAP")
+    net = Network((Input("x", (3,), q_in),),
+                  (Node("dense", Dense(kernel, None), ("x",)), Node("out", Quantize(q_out), ("dense",))), ("out",))
+    x = np.array(list(itertools.product(range(-8, 8), repeat=3)), dtype=np.float64)
+    return net, x
+
+
+def test_unread_columns_do_not_cost_adders(monkeypatch):
+    net, x = _network()
+    program = lower(net)
+    assert np.array_equal(program(x), net.predict(x))
+    monkeypatch.setattr(lowering, "UNREAD_PASSES", 0)
+    assert program.cost < lower(net).cost  # the whole matrix's sharing, then the unread columns dropped
