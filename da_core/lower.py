@@ -23,6 +23,7 @@ from quant.network import to_codes
 from .builder import ProgramBuilder
 from .cmvm import emit_cmvm
 from .interval import Interval
+from .liveness import unread_columns
 from .lut_pack import check_pack_bits
 from .multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from .multipliers import apply as apply_multipliers
@@ -33,8 +34,7 @@ from .program import Program
 # pack_bits says: there a pack replaces whole adders (Yosys LUTs -6% on the spiking classifier, -25% on
 # bench_models.binary_mlp), while packing a few narrow inputs among wide ones may cost more (RESULTS.md)
 AUTO_PACK_BITS = 1
-# lowerings at most: each may find more unread columns, once the shared adders that kept them are gone
-UNREAD_PASSES = 3
+UNREAD = True  # solve matrices again without their unread columns (da_core.liveness)
 
 
 def lower(network: Network, max_depth: int | None = None, trim: bool = True,
@@ -66,12 +66,8 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
     builder, tensors = _lower_nodes(network, max_depth, pack_bits, input_intervals or {}, {})
     intervals = {name: [builder.interval(v) for v in ids.reshape(-1).tolist()] for name, ids in tensors.items()}
     program = _program(builder, network, tensors, multipliers, trim)
-    unread: dict[str, np.ndarray] = {}
-    for _ in range(UNREAD_PASSES):  # the matrices again, without the columns nothing reads: those shaped the
-        found = _unread_outputs(builder, network, tensors)  # sharing for nothing (and kept others' adders)
-        if all(name in unread and np.array_equal(dead, unread[name]) for name, dead in found.items()):
-            break
-        unread = {name: dead | unread.get(name, False) for name, dead in found.items()}
+    unread = unread_columns(network, {name: ids.shape for name, ids in tensors.items()}) if UNREAD else {}
+    if unread:  # the matrices again without the columns nothing reads: those shaped the sharing for nothing
         builder, tensors = _lower_nodes(network, max_depth, pack_bits, input_intervals or {}, unread)
         again = _program(builder, network, tensors, multipliers, trim)
         program = again if again.cost < program.cost else program  # greedy sharing: fewer columns may cost more
@@ -111,42 +107,6 @@ def _lower_nodes(network: Network, max_depth: int | None, pack_bits: int, input_
         builder.origin = node.name
         tensors[node.name] = lowering(builder, node.op, *(tensors[n] for n in node.inputs), max_depth=max_depth)
     return builder, tensors
-
-
-def _unread_outputs(builder: ProgramBuilder, network: Network, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per Dense/Linear node with outputs that no network output depends on: which of its outputs (flat)."""
-    reached = np.zeros(len(builder.ops), dtype=bool)
-    reached[np.concatenate([tensors[name].reshape(-1) for name in network.outputs])] = True
-    for v in range(len(builder.ops) - 1, -1, -1):
-        if reached[v]:
-            reached[list(builder.ops[v].args)] = True
-    unread = {}
-    for node in network.nodes:
-        if isinstance(node.op, (Dense, Linear)):
-            dead = np.array([not reached[list(_folded_from(builder, v))].any()
-                             for v in tensors[node.name].reshape(-1).tolist()], dtype=bool)
-            if dead.any():
-                unread[node.name] = dead
-    return unread
-
-
-def _folded_from(builder: ProgramBuilder, v: int) -> set[int]:
-    """v and the ops a reader may have built on in its place (a bias folded into the reader's rounding
-    constant, a negation into its subtraction): down through shifts, negations, ReLUs and bias adds, and the
-    operands of any add. Reached, any of them keeps v's column (an over-estimate: never prunes a live one)."""
-    seen, todo = set(), [v]
-    while todo:
-        w = todo.pop()
-        op = builder.ops[w]
-        if w in seen or op.kind == "const":
-            continue
-        seen.add(w)
-        args = [a for a in op.args if builder.ops[a].kind != "const"]
-        if op.kind in ("shift", "neg", "relu") or op.kind == "add" and len(args) < len(op.args):
-            todo.extend(args)
-        elif op.kind == "add":
-            seen.update(args)
-    return seen
 
 
 def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None,

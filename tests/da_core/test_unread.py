@@ -29,5 +29,22 @@ def test_unread_columns_do_not_cost_adders(monkeypatch):
     net, x = _network()
     program = lower(net)
     assert np.array_equal(program(x), net.predict(x))
-    monkeypatch.setattr(lowering, "UNREAD_PASSES", 0)
+    monkeypatch.setattr(lowering, "UNREAD", False)
     assert program.cost < lower(net).cost  # the whole matrix's sharing, then the unread columns dropped
+
+
+def test_liveness_follows_the_wiring():
+    """Dense -> Reshape -> Concatenate (beside the input) -> Gather -> a quantizer that prunes: the Dense
+    outputs that only pruned features read are found, and no other."""
+    from da_core.liveness import unread_columns
+    from quant.network import Concatenate, Gather, Reshape
+
+    q_in = Quantizer(np.array(1), np.array(3), np.array(0), "TRN", "WRAP")
+    keep = np.array([1, 0, 0, 1, 1])  # of: dense 0..3 (reversed by the gather), then input 0
+    q_out = Quantizer(np.array(1), 3 * keep - 1, np.ones(5, dtype=np.int64) * keep, "RND", "WRAP")
+    nodes = (Node("dense", Dense(np.ones((3, 4)), None), ("x",)), Node("grid", Reshape((2, 2)), ("dense",)),
+             Node("flat", Reshape((4,)), ("grid",)), Node("both", Concatenate(0), ("flat", "x")),
+             Node("pick", Gather(np.array([3, 2, 1, 0, 4]), (5,)), ("both",)), Node("out", Quantize(q_out), ("pick",)))
+    net = Network((Input("x", (3,), q_in),), nodes, ("out",))
+    shapes = {"x": (3,), "dense": (4,), "grid": (2, 2), "flat": (4,), "both": (7,), "pick": (5,), "out": (5,)}
+    assert unread_columns(net, shapes)["dense"].tolist() == [False, True, True, False]
