@@ -12,13 +12,13 @@ from quant.network import Dense, Input, Network, Node, Quantize, Quantizer
 lowering = importlib.import_module("da_core.lower")
 
 
-def _network() -> tuple[Network, np.ndarray]:
+def _network(keep=(0, 1, 1, 1, 0, 0)) -> tuple[Network, np.ndarray]:
     """Dense 3 -> 6 on 4-bit inputs, then a quantizer that keeps features 1, 2, 3 only (as HGQ2 prunes)."""
     rng = np.random.default_rng(4)
-    kernel = rng.integers(-128, 128, (3, 6)) / 64
-    keep = np.array([0, 1, 1, 1, 0, 0])
+    kernel = rng.integers(-128, 128, (3, len(keep))) / 64
+    keep = np.array(keep)
     q_in = Quantizer(np.array(1), np.array(3), np.array(0), "TRN", "WRAP")
-    q_out = Quantizer(np.array(1), 3 * keep - 1, np.ones(6, dtype=np.int64) * keep, "RND", "WRAP")
+    q_out = Quantizer(np.array(1), 3 * keep - 1, keep, "RND", "WRAP")
     net = Network((Input("x", (3,), q_in),),
                   (Node("dense", Dense(kernel, None), ("x",)), Node("out", Quantize(q_out), ("dense",))), ("out",))
     x = np.array(list(itertools.product(range(-8, 8), repeat=3)), dtype=np.float64)
@@ -31,6 +31,15 @@ def test_unread_columns_do_not_cost_adders(monkeypatch):
     assert np.array_equal(program(x), net.predict(x))
     monkeypatch.setattr(lowering, "UNREAD", False)
     assert program.cost < lower(net).cost  # the whole matrix's sharing, then the unread columns dropped
+
+
+def test_a_few_unread_columns_keep_the_whole_matrix(monkeypatch):
+    """One unread column of eight (under UNREAD_SHARE): the matrix is solved once, as a whole."""
+    net, x = _network(keep=(1, 1, 1, 0, 1, 1, 1, 1))
+    program = lower(net)
+    assert np.array_equal(program(x), net.predict(x))
+    monkeypatch.setattr(lowering, "UNREAD_SHARE", 0.0)
+    assert lower(net) != program  # re-solved, it would differ
 
 
 def test_liveness_follows_the_wiring():
