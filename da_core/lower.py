@@ -49,7 +49,9 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True,
     see ``da_core.multipliers``. ``trim`` runs the backward precision pass (``da_core.precision.trim``)
     afterwards: bits no output can see are dropped. Each op's ``origins`` entry names the network node
     (or model input) it was made for. ``pack_bits`` > 0 sums each layer's inputs of at most that many bits
-    in LUT6 tables instead of adders (``da_core.lut_pack``).
+    in LUT6 tables instead of adders (``da_core.lut_pack``); a layer whose inputs are all single bits is packed
+    at any ``pack_bits``. A matrix with many outputs that nothing reads (``da_core.liveness``) is solved a
+    second time without them.
     """
     return lower_with_intervals(network, max_depth, trim, multipliers, pack_bits=pack_bits)[0]
 
