@@ -1,7 +1,7 @@
-"""Three-input adders (``ternary_adders=True``): chained adds on LUT6_2 + CARRY4 cells equal Program.run under
-Verilator (with the file's own models of the two primitives), combinational and pipelined; ReLUs folded into
-the adders that read them, no LUT above the bit where every term is 0, and lookups read negated where that
-takes fewer ROM bits."""
+"""Three-input adders (``ternary_adders=True``): chained adds on LUT6_2 + CARRY4 cells, also through wraps between
+them, equal Program.run under Verilator (with the file's own models of the two primitives), combinational and
+pipelined; ReLUs folded into the adders that read them, no LUT above the bit where every term is 0, and lookups
+read negated where that takes fewer ROM bits."""
 
 import random
 import re
