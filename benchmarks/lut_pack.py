@@ -2,12 +2,13 @@
 Verilator (0 mismatches) on random inputs inside and 4x beyond the calibration range.
 
     ADDERFLOW_YOSYS=yosys python benchmarks/lut_pack.py --work DIR [--models binary_mlp jsc_mlp ...]
-        [--pack-bits 1 2]
+        [--pack-bits 1 2] [--ternary]
 
 Trains (bench_models.MODELS, seeded) or reuses each model's .keras in --work, converts it combinationally
 at pack_bits 0 (off) and each --pack-bits value (a setting that packs nothing more is not synthesized again: its
 program is the same), and prints per design: adders, cost-model LUTs, Yosys LUTs
-and CARRY cells, and the samples verified.
+and CARRY cells, and the samples verified. ``--ternary``: the designs with three-input adders
+(``ternary_adders=True``).
 """
 
 import argparse
@@ -21,7 +22,8 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SPAN = {"jsc_mlp": 3.0, "tabular_mlp": 3.0, "residual": 2.0}  # calibration half-range; the rest: [0, 1] pixels
+SPAN = {"jsc_mlp": 3.0, "tabular_mlp": 3.0, "residual": 2.0, "spiking_classifier": 1.5}  # calibration half-range;
+# the rest: [0, 1] pixels
 
 
 def inputs(name: str, shape: tuple[int, ...], n: int = 2000) -> np.ndarray:
@@ -32,7 +34,7 @@ def inputs(name: str, shape: tuple[int, ...], n: int = 2000) -> np.ndarray:
     return np.concatenate([x, 4 * x]).astype(np.float32)
 
 
-def run(name: str, work: Path, pack_bits: list[int]) -> list[dict]:
+def run(name: str, work: Path, pack_bits: list[int], ternary: bool = False) -> list[dict]:
     import hgq  # noqa: F401
     import keras
 
@@ -55,8 +57,9 @@ def run(name: str, work: Path, pack_bits: list[int]) -> list[dict]:
         if program in seen:  # nothing packed beyond the earlier setting: the same design
             rows.append(dict(seen[program], pack_bits=bits, same_as=seen[program]["pack_bits"]))
             continue
-        design = rtl_emit.emit_program(program, work / f"{name}_pack{bits}", name=name, overwrite=True,
-                                       network=network, combinational=True)
+        folder = work / f"{name}_pack{bits}{'_ternary' * ternary}"
+        design = rtl_emit.emit_program(program, folder, name=name, overwrite=True, network=network,
+                                       combinational=True, ternary_adders=ternary)
         checked = sim.verify(design, x)
         y = rtl_emit.yosys_report(design)
         rows.append(dict(model=name, pack_bits=bits, adders=program.n_adders,
@@ -73,9 +76,10 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["binary_mlp", "jsc_mlp", "digits_mlp", "tabular_mlp",
                                                         "residual", "conv_net"])
     parser.add_argument("--pack-bits", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--ternary", action="store_true", help="three-input adders (ternary_adders=True)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    rows = [r for name in args.models for r in run(name, args.work, args.pack_bits)]
+    rows = [r for name in args.models for r in run(name, args.work, args.pack_bits, args.ternary)]
     print("| model | pack_bits | adders | packs | cost-model LUTs | Yosys LUTs | CARRY | samples verified |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:

@@ -89,12 +89,17 @@ def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, bias: Se
     graph = builder.solved.get(key)
     if graph is None:
         graph = builder.solved[key] = solve_integer(scaled, lo, hi, max_depth=max_depth, in_depth=depth)
-    for a, b, shift, sign in graph.adders.tolist():
-        signals.append(builder.add(signals[a], signals[b], shift, sign))
+    flipped = set() if signs is not None else _flippable(graph, offsets)
+    for k, (a, b, shift, sign) in enumerate(graph.adders.tolist()):
+        # a flipped subtraction ``a - b 2**s`` is emitted as ``b - a 2**-s``: its output's negation is gone
+        signals.append(builder.add(signals[b], signals[a], -shift, -1) if k in flipped
+                       else builder.add(signals[a], signals[b], shift, sign))
     zero = builder.const(0)
     outputs = []
     for idx, shift, sign, offset in zip(graph.out_index.tolist(), graph.out_shift.tolist(), graph.out_sign.tolist(),
                                         offsets):
+        if idx - graph.n_in in flipped:
+            shift, sign = shift + int(graph.adders[idx - graph.n_in, 2]), -sign
         v = zero if idx < 0 else builder.shift(signals[idx], shift + base + w_exp)
         if signs is not None:
             left = -1 if sign < 0 and offset == 0 else 1
@@ -102,6 +107,21 @@ def emit_cmvm(builder: ProgramBuilder, x: Sequence[int], W: np.ndarray, bias: Se
             sign *= left
         outputs.append(_plus_offset(builder, v, sign, offset))
     return outputs
+
+
+def _flippable(graph, offsets: list[Fraction]) -> set[int]:
+    """Adders whose operands may swap to spare a negation: each the subtraction that alone makes a negated
+    output with no offset (whose sign no adder of its own would absorb), used nowhere else."""
+    if not graph.n_adders:
+        return set()
+    uses = np.bincount(np.concatenate([graph.adders[:, :2].reshape(-1), graph.out_index[graph.out_index >= 0]]),
+                       minlength=graph.n_in + graph.n_adders)
+    flipped = set()
+    for idx, sign, offset in zip(graph.out_index.tolist(), graph.out_sign.tolist(), offsets):
+        k = idx - graph.n_in
+        if sign < 0 and offset == 0 and k >= 0 and uses[idx] == 1 and graph.adders[k, 3] < 0:
+            flipped.add(k)
+    return flipped
 
 
 def _plus_offset(builder: ProgramBuilder, v: int, sign: int, offset: Fraction) -> int:

@@ -12,6 +12,7 @@ constant matrix at every position: ``emit_cmvm`` solves each distinct
 """
 
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -22,11 +23,22 @@ from quant.network import to_codes
 from .builder import ProgramBuilder
 from .cmvm import emit_cmvm
 from .interval import Interval
+from .liveness import unread_columns
 from .lut_pack import check_pack_bits
 from .multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from .multipliers import apply as apply_multipliers
 from .products import multiply
 from .program import Program
+
+# a layer whose inputs are all this narrow (spikes, binary activations) packs them into LUT6s whatever
+# pack_bits says: there a pack replaces whole adders (Yosys LUTs -6% on the spiking classifier, -25% on
+# bench_models.binary_mlp), while packing a few narrow inputs among wide ones may cost more (RESULTS.md)
+AUTO_PACK_BITS = 1
+UNREAD = True  # solve matrices again without their unread columns (da_core.liveness)
+# ... where at least this share of a matrix's columns is unread: half of the spiking classifier's encoder
+# (Yosys LUTs 869 -> 777); 2 of 32 in a digits_mlp layer re-solve to 164 fewer cost-model LUTs but 308 more
+# Yosys LUTs (13,884 -> 14,192), a greedy solver's luck rather than sharing the unread columns had shaped
+UNREAD_SHARE = 0.25
 
 
 def lower(network: Network, max_depth: int | None = None, trim: bool = True,
@@ -37,7 +49,9 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True,
     see ``da_core.multipliers``. ``trim`` runs the backward precision pass (``da_core.precision.trim``)
     afterwards: bits no output can see are dropped. Each op's ``origins`` entry names the network node
     (or model input) it was made for. ``pack_bits`` > 0 sums each layer's inputs of at most that many bits
-    in LUT6 tables instead of adders (``da_core.lut_pack``).
+    in LUT6 tables instead of adders (``da_core.lut_pack``); a layer whose inputs are all single bits is packed
+    at any ``pack_bits``. A matrix with many outputs that nothing reads (``da_core.liveness``) is solved a
+    second time without them.
     """
     return lower_with_intervals(network, max_depth, trim, multipliers, pack_bits=pack_bits)[0]
 
@@ -55,12 +69,38 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
     """
     check_multipliers(multipliers)
     check_pack_bits(pack_bits)
+    builder, tensors = _lower_nodes(network, max_depth, pack_bits, input_intervals or {}, {})
+    intervals = {name: [builder.interval(v) for v in ids.reshape(-1).tolist()] for name, ids in tensors.items()}
+    program = _program(builder, network, tensors, multipliers, trim)
+    unread = {name: dead for name, dead in unread_columns(network, {n: ids.shape for n, ids in tensors.items()}).items()
+              if UNREAD and dead.mean() >= UNREAD_SHARE}
+    if unread:  # the matrices again without the columns nothing reads: those shaped the sharing for nothing
+        builder, tensors = _lower_nodes(network, max_depth, pack_bits, input_intervals or {}, unread)
+        again = _program(builder, network, tensors, multipliers, trim)
+        program = again if again.cost < program.cost else program  # greedy sharing: fewer columns may cost more
+    return program, intervals
+
+
+def _program(builder: ProgramBuilder, network: Network, tensors: dict[str, np.ndarray], multipliers: str,
+             trim: bool) -> Program:
+    outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
+    program = apply_multipliers(builder.build(outputs.tolist()), multipliers)
+    if trim:
+        from .precision import trim as trim_program
+
+        program = trim_program(program)
+    return program
+
+
+def _lower_nodes(network: Network, max_depth: int | None, pack_bits: int, input_intervals: dict,
+                 unread: dict[str, np.ndarray]) -> tuple[ProgramBuilder, dict[str, np.ndarray]]:
+    """Every node into one builder; the Dense/Linear nodes in ``unread`` solve their read columns only."""
     builder = ProgramBuilder()
     builder.pack_bits = pack_bits
     tensors: dict[str, np.ndarray] = {}
     for spec in network.inputs:
         builder.origin = spec.name
-        ivs = (input_intervals or {}).get(spec.name)
+        ivs = input_intervals.get(spec.name)
         if ivs is None:
             ivs = [Interval.from_kif(*kif) for kif in spec.quantizer.formats(spec.shape).tolist()]
         ids = [builder.input(iv) for iv in ivs]
@@ -69,20 +109,16 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
         lowering = _LOWERINGS.get(type(node.op))
         if lowering is None:
             raise NotImplementedError(f"{node.source or node.name}: no lowering for {type(node.op).__name__}")
+        if node.name in unread:
+            lowering = partial(lowering, unread=unread[node.name])
         builder.origin = node.name
         tensors[node.name] = lowering(builder, node.op, *(tensors[n] for n in node.inputs), max_depth=max_depth)
-    intervals = {name: [builder.interval(v) for v in ids.reshape(-1).tolist()] for name, ids in tensors.items()}
-    outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
-    program = apply_multipliers(builder.build(outputs.tolist()), multipliers)
-    if trim:
-        from .precision import trim as trim_program
-
-        program = trim_program(program)
-    return program, intervals
+    return builder, tensors
 
 
-def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None) -> np.ndarray:
-    return _linear(builder, dense_as_linear(op, x.shape), x, max_depth)
+def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None,
+           unread: np.ndarray | None = None) -> np.ndarray:
+    return _linear(builder, dense_as_linear(op, x.shape), x, max_depth, unread)
 
 
 def dense_as_linear(op: Dense, shape: tuple[int, ...]) -> Linear:
@@ -95,13 +131,22 @@ def dense_as_linear(op: Dense, shape: tuple[int, ...]) -> Linear:
                   np.arange(positions * n_out).reshape(positions, n_out), (*shape[:-1], n_out))
 
 
-def _linear(builder: ProgramBuilder, op: Linear, x: np.ndarray, max_depth: int | None) -> np.ndarray:
+def _linear(builder: ProgramBuilder, op: Linear, x: np.ndarray, max_depth: int | None,
+            unread: np.ndarray | None = None) -> np.ndarray:
+    """``unread`` (flat, per output): outputs nothing reads, whose columns the solver does not see."""
     flat = x.reshape(-1)
     out = np.zeros(int(np.prod(op.out_shape)), dtype=np.int64)
-    for p, patch in enumerate(op.patches):
-        used = patch >= 0  # padding taps read zeros: drop their rows
-        bias = None if op.bias is None else op.bias[p].tolist()
-        out[op.out_index[p]] = emit_cmvm(builder, flat[patch[used]].tolist(), op.kernel[used], bias, max_depth)
+    chosen = builder.pack_bits
+    if all(builder.interval(v).width <= AUTO_PACK_BITS for v in flat.tolist()):
+        builder.pack_bits = max(chosen, AUTO_PACK_BITS)
+    try:
+        for p, patch in enumerate(op.patches):
+            used = patch >= 0  # padding taps read zeros: drop their rows
+            bias = None if op.bias is None else op.bias[p].tolist()
+            kernel = op.kernel[used] if unread is None else np.where(unread[op.out_index[p]], 0, op.kernel[used])
+            out[op.out_index[p]] = emit_cmvm(builder, flat[patch[used]].tolist(), kernel, bias, max_depth)
+    finally:
+        builder.pack_bits = chosen
     return out.reshape(op.out_shape)
 
 

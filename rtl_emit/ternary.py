@@ -7,8 +7,9 @@ propagate ``x_i ^ y_i ^ z_i ^ k_{i-1}``, O5 the majority ``k_i``, and the carry 
 ``DI_i = k_{i-1}``: ``x + y + z = sum(2**i * (x_i ^ y_i ^ z_i)) + 2 * sum(2**i * k_i)``.
 
 ``fusions`` pairs, in a planned program, adds with an operand that is an add read nowhere else in
-the same stage (no register between them; a maximum-weight matching), and turns each pair into three
-signed, shifted terms. The LUT's free input I4 (and I2 of a two-term add) zeroes a term that carries a
+the same stage (no register between them; a maximum-weight matching), also through a quantizer that only
+wraps above the bits the sum keeps (modular arithmetic), and turns each pair into three signed, shifted terms.
+The LUT's free input I4 (and I2 of a two-term add) zeroes a term that carries a
 ReLU (``rtl_emit.relu_gates``): the matching weighs those ReLUs' LUTs too, and a two-input add that takes
 a ReLU in becomes a LUT6_2 adder as well. The emitter instantiates the primitives, so a synthesis count is
 the LUTs the device takes; ``PRIMITIVE_MODELS`` are this module's own simulation models of the two
@@ -71,7 +72,7 @@ class Fusions(NamedTuple):
     """What ``fusions`` decides: the adders written on LUT6_2 cells and what changes around them."""
 
     terms: dict[int, list[Term]]  # per add written on LUT6_2 cells (its value id): its two or three terms
-    absorbed: set[int]  # the adds those absorb (written nowhere)
+    absorbed: set[int]  # the adds those absorb, and the wraps read between (written nowhere)
     ungated: set[int]  # the ReLUs folded into their terms (written as their operand's bits)
     negated: dict[int, Op]  # the lookups read negated (``table_signs``): the op written instead
 
@@ -80,8 +81,9 @@ def fusions(wires: list[Wire], program, plan: PipelinePlan) -> Fusions:
     """The adds written on LUT6_2 cells, with their terms; the adds they absorb; the ReLUs folded into them;
     the lookups they read negated (``table_signs``).
 
-    An add may absorb an operand that is an add read once, in its stage; no add both absorbs and is
-    absorbed. The candidates form a forest (each add has at most one reader), so the pairs are a
+    An add may absorb an operand that is an add read once, in its stage, directly or through wraps that its
+    width cannot see (``_unwrapped``); no add both absorbs and is absorbed.
+    The candidates form a forest (each add has at most one reader), so the pairs are a
     maximum-weight matching on it, found exactly bottom-up: weighted by the absorbed add's LUT cost and the
     LUTs of the ReLUs the written adds zero (one term of three, or both of two).
     """
@@ -90,9 +92,14 @@ def fusions(wires: list[Wire], program, plan: PipelinePlan) -> Fusions:
     gates = relu_gates(wires, uses)
     by_root = {w.chain[0].root: w for w in wires}
     children: dict[int, list[tuple[int, list[Term]]]] = {}
+    wraps: dict[int, list[int]] = {}  # per add an add may absorb: the wraps between them, absorbed with it
+    reader = {a.root: w for w in wires for a in w.args if isinstance(a, Tap)}
     for w in wires:
         if w.op.kind == "add":
-            children[w.chain[0].root] = [c for j in range(2) if (c := _candidate(w, j, by_root, uses)) is not None]
+            seen = _seen_width(w, reader, uses)
+            kids = [c for j in range(2) if (c := _candidate(w, j, seen, by_root, uses)) is not None]
+            children[w.chain[0].root] = [(c, three) for c, three, _ in kids]
+            wraps.update((c, via) for c, _, via in kids)
     inner: dict[int, int] = {}  # the best LUTs saved in v's subtree with v absorbed by its reader
     best: dict[int, int] = {}  # ... with v written
     pick: dict[int, tuple[int | None, list[Term]]] = {}  # then: the child v absorbs (or None), v's terms
@@ -113,7 +120,7 @@ def fusions(wires: list[Wire], program, plan: PipelinePlan) -> Fusions:
             continue
         fused[v] = terms
         if c is not None:
-            absorbed.add(c)
+            absorbed.update([c, *wraps[c]])
     ungated = {t.gate.relu for terms in fused.values() for t in terms if t.gate is not None}
     fused, negated = negated_tables(fused, by_root, uses, chain_start)
     return Fusions(fused, absorbed, ungated, negated)
@@ -130,20 +137,64 @@ def _gated(terms: list[Term], gates: dict[int, Gate], slots: int) -> tuple[int, 
                                     for j, t in enumerate(terms)]
 
 
-def _candidate(w: Wire, j: int, by_root: dict[int, Wire], uses: Counter) -> tuple[int, list[Term]] | None:
-    """(the add w's operand j, the three terms of the pair) when w may absorb it, else None."""
+def _candidate(w: Wire, j: int, seen: int, by_root: dict[int, Wire], uses: Counter) \
+        -> tuple[int, list[Term], list[int]] | None:
+    """(the add w's operand j, the three terms of the pair, the wraps read between them) when w may absorb it,
+    else None; ``seen``: w's low bits that its readers see (``_seen_width``)."""
     terms = terms_of(w)
-    t = terms[j]
-    if not isinstance(t.operand, Tap) or t.operand.k or uses[t.operand.root] != 1:
-        return None
-    inner = by_root.get(t.operand.root)
+    t, via = terms[j], []
+    while (inner := _read_once(t.operand, by_root, uses)) is not None and inner.op.kind == "quant":
+        t = _unwrapped(t, inner, seen)
+        if t is None:
+            return None
+        via.append(inner.chain[0].root)
     if inner is None or inner.op.kind != "add":
         return None
     three = terms[:j] + [Term(s.operand, s.offset + t.offset, s.sign * t.sign) for s in terms_of(inner)] \
         + terms[j + 1:]
     if any(s.offset < 0 for s in three) or chain_start(three) >= w.op.interval.width:
         return None
-    return t.operand.root, three
+    return t.operand.root, three, via
+
+
+def _read_once(x: Operand, by_root: dict[int, Wire], uses: Counter) -> Wire | None:
+    """The wire of ``x`` where ``x`` is read once, unregistered (in its reader's stage), else None."""
+    if not isinstance(x, Tap) or x.k or uses[x.root] != 1:
+        return None
+    return by_root.get(x.root)
+
+
+def _seen_width(w: Wire, reader: dict[int, Wire], uses: Counter) -> int:
+    """The low bits of the add w's code that its readers see: all its bits, but where its one reader is a wrap,
+    only those below the wrap's modulus (``m = k + max(i, -f)`` minus the exponent it reads w at).
+
+    The wrap's Verilog (``hdl_text._quant``) aligns w's code ``up`` bits up, adds a constant, drops ``drop``
+    bits and keeps the low ``n <= k + max(i, -f) + f`` bits of the result: bits below ``n + drop - up <= m``
+    of w's code, whatever the bits above them are. So w's bits from ``m`` up may differ from its value's."""
+    q = reader.get(w.chain[0].root)
+    width = w.op.interval.width
+    if uses[w.chain[0].root] != 1 or q is None or q.op.kind != "quant" or q.op.params[4] != "WRAP":
+        return width
+    k, i, f = q.op.params[:3]
+    return min(width, k + max(i, -f) - q.arg_intervals[0].exp)
+
+
+def _unwrapped(t: Term, q: Wire, width: int) -> Term | None:
+    """``t``, a term of a sum that reads the quantizer ``q``, reading q's operand instead, where that leaves the
+    sum's low ``width`` bits as they are; else None.
+
+    That holds where q only wraps: WRAP, and its operand on q's grid or coarser (no bit dropped, so no rounding
+    either). Then q's value and its operand's are congruent modulo ``2**(k + max(i, -f))`` (HGQ2's wrap, signed
+    or not, subtracts multiples of it), i.e. modulo ``2**m`` of q's code, ``m = k + max(i, -f) - q.exp``; scaled
+    by the term, modulo ``2**(m + t.offset)`` of the sum's lsb, which the sum cannot see where
+    ``m + t.offset >= width``. The adder computes its sum modulo ``2**n``, n its result's width, and the exact
+    sum fits in n bits (signed or not), so its bits below ``width <= n`` are the exact sum's.
+    """
+    k, i, f, _, overflow_mode = q.op.params
+    a, e = q.arg_intervals[0], q.op.interval.exp
+    if overflow_mode != "WRAP" or a.exp < -f or k + max(i, -f) - e + t.offset < width:
+        return None
+    return Term(q.args[0], t.offset + a.exp - e, t.sign)
 
 
 def chain_start(terms: list[Term]) -> int:

@@ -80,3 +80,27 @@ def test_compile_model_refuses_bad_pack_bits_before_reading_the_model(options, t
 
     with pytest.raises(ValueError, match="pack_bits"):
         compile_model(object(), tmp_path, **options)
+
+
+def _dense_on(bits: int):
+    """A Dense on 8 unsigned inputs of ``bits`` bits each, and every input value."""
+    from quant.network import Dense, Input, Network, Node, Quantizer
+
+    rng = np.random.default_rng(3)
+    q = Quantizer(np.array(0), np.array(bits), np.array(0), "TRN", "SAT")
+    net = Network((Input("x", (8,), q),), (Node("dense", Dense(rng.integers(-64, 64, (8, 3)) / 16, None), ("x",)),),
+                  ("dense",))
+    x = np.array(list(itertools.product(range(1 << bits), repeat=8))[:: 1 << (4 * bits - 4)], dtype=np.float64)
+    return net, x
+
+
+def test_a_layer_of_one_bit_inputs_is_packed_without_being_asked():
+    """pack_bits=0, yet a layer whose inputs are all single bits (spikes) sums them in LUT6 packs."""
+    from da_core import lower
+
+    net, x = _dense_on(1)
+    program = lower(net)
+    assert any(op.kind == "pack" for op in program.ops)
+    assert np.array_equal(program(x), net.predict(x))
+    wide, _ = _dense_on(2)
+    assert not any(op.kind == "pack" for op in lower(wide).ops)  # 2-bit inputs: only when asked

@@ -1,7 +1,7 @@
-"""Three-input adders (``ternary_adders=True``): chained adds on LUT6_2 + CARRY4 cells equal Program.run under
-Verilator (with the file's own models of the two primitives), combinational and pipelined; ReLUs folded into
-the adders that read them, no LUT above the bit where every term is 0, and lookups read negated where that
-takes fewer ROM bits."""
+"""Three-input adders (``ternary_adders=True``): chained adds on LUT6_2 + CARRY4 cells, also through wraps between
+them, equal Program.run under Verilator (with the file's own models of the two primitives), combinational and
+pipelined; ReLUs folded into the adders that read them, no LUT above the bit where every term is 0, and lookups
+read negated where that takes fewer ROM bits."""
 
 import random
 import re
@@ -21,8 +21,10 @@ INPUTS = (Interval(-128, 127, 0), Interval(0, 15, -2), Interval(0, 1, 0), Interv
           Interval(-1, 0, 0), Interval(-512, 511, -4))
 
 
-def sums(seed: int, n: int = 40):
-    """Sums of three and four terms (inputs, constants, earlier sums), each add with a random shift and sign."""
+def sums(seed: int, n: int = 50):
+    """Sums of three and four terms (inputs, constants, earlier sums), each add with a random shift and sign; some
+    with a wrap between the two adds (of any signedness, at any modulus below the inner sum's top, a few dropping
+    the sum's lowest bit), their result read through a wrap at another modulus."""
     rng = random.Random(seed)
     b = ProgramBuilder()
     pool = [b.input(iv) for iv in INPUTS]
@@ -36,13 +38,22 @@ def sums(seed: int, n: int = 40):
     def add(a, c):
         return b.add(a, c, rng.randint(-3, 3), rng.choice((1, -1)))
 
+    def wrap(v, drop: int = 0):
+        """v wrapped at a random modulus up to 4 bits below its top, ``drop`` of its low bits truncated."""
+        iv = b.interval(v)
+        k = rng.choice((0, 1))
+        return b.quant(v, k, iv.width + iv.exp - rng.randint(0, 4) - k, drop - iv.exp, rng.choice(("TRN", "RND")),
+                       "WRAP")
+
     for _ in range(n):
         x, y, z = term(), term(), term()
-        match rng.randrange(3):
+        match rng.randrange(4):
             case 0:
                 s = add(add(x, y), z)
             case 1:
                 s = add(x, add(y, z))
+            case 2:
+                s = wrap(add(wrap(add(x, y), -(rng.random() < 0.2)), z))
             case _:
                 s = add(add(x, y), add(z, term()))
         if b.interval(s).width > 24:
@@ -64,7 +75,10 @@ def combinational_fusions(program):
 
 def test_the_sums_cover_every_fusion_case(program):
     fused, absorbed, _, _ = combinational_fusions(program)
-    assert len(fused) == len(absorbed) >= len(program.outputs) // 2
+    adds = {v for v in absorbed if program.ops[v].kind == "add"}
+    assert len(fused) == len(adds) >= len(program.outputs) // 2
+    wraps = [v for v, op in enumerate(program.ops) if op.kind == "quant" and program.ops[op.args[0]].kind == "add"]
+    assert absorbed - adds and absorbed - adds < set(wraps)  # some wraps between two adds absorbed, not all
     negatives = {sum(t.sign < 0 for t in terms) for terms in fused.values()}
     assert negatives == {0, 1, 2}
     assert any(isinstance(t.operand, int) for terms in fused.values() for t in terms)  # a constant term
