@@ -26,6 +26,7 @@ from .lut_pack import check_pack_bits
 from .multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from .multipliers import apply as apply_multipliers
 from .products import multiply
+from .offsets import sink_offsets
 from .program import Program
 
 
@@ -73,7 +74,7 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
         tensors[node.name] = lowering(builder, node.op, *(tensors[n] for n in node.inputs), max_depth=max_depth)
     intervals = {name: [builder.interval(v) for v in ids.reshape(-1).tolist()] for name, ids in tensors.items()}
     outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
-    program = apply_multipliers(builder.build(outputs.tolist()), multipliers)
+    program = sink_offsets(apply_multipliers(builder.build(outputs.tolist()), multipliers))
     if trim:
         from .precision import trim as trim_program
 

@@ -52,8 +52,8 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
         x, y, ix, iy = y, x, iy, ix
     if iy.width == 1:
         return b.mul(x, y)  # already a select
-    radix4, per_bit = (_sum_of_selections(b, x, y, pairs) for pairs in (True, False))
-    total = radix4 if b.depth(radix4) <= b.depth(per_bit) else per_bit
+    builds = [(x, y, True), (x, y, False), (y, x, True), (y, x, False)]
+    total = min((_sum_of_selections(b, *build) for build in builds), key=b.depth)  # the first of the shallowest
     return _wrap_to(b, total, _product_interval(ix, iy))
 
 
