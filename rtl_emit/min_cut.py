@@ -110,13 +110,11 @@ def _narrowest_cut(graph, fits: dict, stage: dict, args: dict, latest: dict, k: 
             if a in fits:
                 edge(j, index[a], inf)  # v before the boundary needs its operand there too
         edge(j, n + j, ops[v].interval.width)  # v's register, paid once when any reader is beyond
-        for c in readers[v]:
+        for c in set(readers[v]):
             if c in fits:
                 edge(n + j, index[c], inf)
-            elif c not in stage:
-                edge(n + j, sink, inf)
-        if v in outputs:
-            edge(n + j, sink, inf)
+        if v in outputs or any(c not in fits and c not in stage for c in readers[v]):
+            edge(n + j, sink, inf)  # read in a later stage for sure
     size = 2 * n + 2
     capacity = csr_matrix((np.array(caps, dtype=np.int32), (rows, cols)), shape=(size, size))
     flow = maximum_flow(capacity, source, sink).flow

@@ -30,7 +30,9 @@ it is the same code as its operand and shares its operand's register chain.
 
 After that first placement, ops whose readers all sit in later stages move later
 where that registers fewer bits (``_sink``), within the same per-stage limit and
-latency.
+latency; then each boundary is placed at the narrowest cut those limits allow
+(``rtl_emit.min_cut``: groups of ops that only pay to move together), kept where
+it registers fewer bits.
 """
 
 from dataclasses import dataclass
