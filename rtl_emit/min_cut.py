@@ -23,11 +23,24 @@ def min_cut_stages(graph, start: tuple[int, ...], weight: list, limit: float, la
     live = set(graph.live)
     units = [v for v in graph.live if ops[v].kind != "shift"]
     args = {v: sorted({root[a] for a in ops[v].args if a in live}) for v in units}
-    room = _room(graph, units, args, start, weight, limit)
+    for room in dict.fromkeys((limit, _room(graph, units, args, start, weight, limit))):
+        stage = _sweep(graph, units, args, weight, room, latency)
+        if stage is not None:
+            break
+    else:
+        return None
+    out = list(start)
+    for v, op in enumerate(ops):
+        out[v] = stage[root[v]] if v in live else max([start[v]] + [out[a] for a in op.args])
+    return tuple(out)
+
+
+def _sweep(graph, units: list[int], args: dict, weight: list, room: float, latency: int) -> dict | None:
+    """Per op, its stage: the boundaries first to last, each at its narrowest cut; None where infeasible."""
     latest = _latest_stages(graph, units, weight, room, latency)
     if latest is None:
         return None
-    stage = {v: 0 for v in units if ops[v].kind == "input"}
+    stage = {v: 0 for v in units if graph.ops[v].kind == "input"}
     for k in range(latency):
         fits = _fitting(units, args, stage, weight, room)
         if any(v not in stage and v not in fits and latest[v] <= k for v in units):
@@ -38,12 +51,7 @@ def min_cut_stages(graph, start: tuple[int, ...], weight: list, limit: float, la
             chosen = _narrowest_cut(graph, fits, stage, args, latest, k)
         for v in chosen:
             stage[v] = k
-    if len(stage) != len(units):
-        return None
-    out = list(start)
-    for v, op in enumerate(ops):
-        out[v] = stage[root[v]] if v in live else max([start[v]] + [out[a] for a in op.args])
-    return tuple(out)
+    return stage if len(stage) == len(units) else None
 
 
 def _room(graph, units: list[int], args: dict, start: tuple[int, ...], weight: list, limit: float) -> float:
