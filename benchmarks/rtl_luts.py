@@ -22,6 +22,8 @@ same .keras files and synthesize their Verilog with the same Yosys script:
 instantiated LUT6_2 + CARRY4 primitives; Yosys counts each LUT6_2 as one LUT, also reported alone).
 --multipliers dsp puts adderflow's products of two variables on DSP48E2s, as alkaid writes them (``*``).
 --pack-bits 1 packs adderflow's 1-bit CMVM inputs into LUT6s (``compile_model(..., pack_bits=1)``), as alkaid does.
+--latency-cutoff N pipelines adderflow at N adder levels per stage instead of 5 (its rows tagged so), e.g. to
+compare at the peer's number of cycles.
 
 Writes --out (default benchmarks/rtl_luts.json) and prints a Markdown table and the ratios
 adderflow / the better setting of each peer.
@@ -65,7 +67,7 @@ def prepare(work: Path, names: list[str]) -> list[dict]:
 
 
 def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False,
-                   multipliers: str = "lut", pack_bits: int = 0) -> list[dict]:
+                   multipliers: str = "lut", pack_bits: int = 0, latency_cutoff: int = 5) -> list[dict]:
     """adderflow's rows; with ``ternary`` its three-input adders (``ternary_adders=True``) instead; with
     ``multipliers="dsp"`` products of two variables on DSP48E2s (as alkaid writes them) rather than adders;
     with ``pack_bits`` narrow inputs packed into LUT6s (as alkaid packs 1-bit ones)."""
@@ -76,12 +78,14 @@ def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False,
 
     rows = []
     tags = ["ternary adders"] * ternary + ["multipliers=dsp"] * (multipliers == "dsp") + \
-        [f"pack_bits={pack_bits}"] * bool(pack_bits)
+        [f"pack_bits={pack_bits}"] * bool(pack_bits) + [f"latency_cutoff={latency_cutoff}"] * (latency_cutoff != 5)
     tool = "adderflow" + (f" ({', '.join(tags)})" if tags else "")
-    tag = "_ternary" * ternary + "_dsp" * (multipliers == "dsp") + f"_pack{pack_bits}" * bool(pack_bits)
+    tag = "_ternary" * ternary + "_dsp" * (multipliers == "dsp") + f"_pack{pack_bits}" * bool(pack_bits) + \
+        f"_cut{latency_cutoff}" * (latency_cutoff != 5)
     for m in models:
         model = keras.models.load_model(m["path"], compile=False)
-        for mode, target in (("combinational", dict(combinational=True)), ("pipelined", dict(latency_cutoff=5))):
+        targets = (("combinational", dict(combinational=True)), ("pipelined", dict(latency_cutoff=latency_cutoff)))
+        for mode, target in targets:
             if mode not in modes:
                 continue
             start = time.perf_counter()
@@ -289,6 +293,8 @@ def main(argv=None) -> int:
                         help="adderflow's products of two variables: shift-and-add (default) or DSP48E2s")
     parser.add_argument("--pack-bits", type=int, choices=(0, 1, 2), default=0,
                         help="adderflow's compile_model pack_bits: inputs this narrow packed into LUT6s (default off)")
+    parser.add_argument("--latency-cutoff", type=int, default=5,
+                        help="adderflow's adder levels per pipeline stage (default 5, the peers' cutoff)")
     parser.add_argument("--peer-part", choices=sorted(PEERS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -309,7 +315,7 @@ def main(argv=None) -> int:
     if args.reuse_adderflow:
         rows = [r for r in old if r["tool"].startswith("adderflow")]
     else:
-        options = dict(multipliers=args.multipliers, pack_bits=args.pack_bits)
+        options = dict(multipliers=args.multipliers, pack_bits=args.pack_bits, latency_cutoff=args.latency_cutoff)
         rows = adderflow_rows(models, args.work, modes, **options)
         if args.ternary:
             rows += adderflow_rows(models, args.work, modes, ternary=True, **options)

@@ -27,6 +27,7 @@ from .liveness import unread_columns
 from .lut_pack import check_pack_bits
 from .multipliers import DEFAULT_MULTIPLIERS, check_multipliers
 from .multipliers import apply as apply_multipliers
+from .offsets import sink_offsets
 from .products import multiply
 from .program import Program
 
@@ -84,7 +85,7 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
 def _program(builder: ProgramBuilder, network: Network, tensors: dict[str, np.ndarray], multipliers: str,
              trim: bool) -> Program:
     outputs = np.concatenate([tensors[name].reshape(-1) for name in network.outputs])
-    program = apply_multipliers(builder.build(outputs.tolist()), multipliers)
+    program = sink_offsets(apply_multipliers(builder.build(outputs.tolist()), multipliers))
     if trim:
         from .precision import trim as trim_program
 

@@ -43,7 +43,9 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
     exact because the product lies in its interval.
 
     3x is an adder level above x: where that makes the product deeper than one select per bit would, the
-    product is built that way instead (the ops of the other are never read, so never built).
+    product is built that way instead, and where x arrives late, the wider operand's bits select multiples of
+    the narrower one (built early) if that is shallower: the shallowest of the four builds, in that order of
+    preference (the ops of the others are never read, so never built).
     """
     ix, iy = b.interval(x), b.interval(y)
     if ix.lo == ix.hi or iy.lo == iy.hi:
@@ -52,8 +54,8 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
         x, y, ix, iy = y, x, iy, ix
     if iy.width == 1:
         return b.mul(x, y)  # already a select
-    radix4, per_bit = (_sum_of_selections(b, x, y, pairs) for pairs in (True, False))
-    total = radix4 if b.depth(radix4) <= b.depth(per_bit) else per_bit
+    builds = [(x, y, True), (x, y, False), (y, x, True), (y, x, False)]
+    total = min((_sum_of_selections(b, *build) for build in builds), key=b.depth)  # the first of the shallowest
     return _wrap_to(b, total, _product_interval(ix, iy))
 
 

@@ -30,7 +30,9 @@ it is the same code as its operand and shares its operand's register chain.
 
 After that first placement, ops whose readers all sit in later stages move later
 where that registers fewer bits (``_sink``), within the same per-stage limit and
-latency.
+latency; then each boundary is placed at the narrowest cut those limits allow
+(``rtl_emit.min_cut``: groups of ops that only pay to move together), kept where
+it registers fewer bits.
 """
 
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from da_core.program import Program
 
 from . import timing
+from .min_cut import min_cut_stages
 
 DEFAULT_LATENCY_CUTOFF = 5  # adder levels per pipeline stage: a few ns of carry chains on UltraScale+
 
@@ -124,7 +127,7 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
         else:
             budget = float(latency_cutoff_ns)
         stage = _stages_by_delay(program, delays, budget)
-        stage = _sink(graph, stage, delays, budget)
+        stage = _fewest_registers(graph, _sink(graph, stage, delays, budget), delays, budget)
     elif combinational:
         stage = (0,) * len(ops)
     else:
@@ -132,7 +135,7 @@ def plan_pipeline(program: Program, latency_cutoff: int | None = None, *, latenc
             latency_cutoff = DEFAULT_LATENCY_CUTOFF
         stage = tuple(0 if op.depth <= 0 else (op.depth - 1) // latency_cutoff for op in ops)
         levels = [op.depth - max((ops[a].depth for a in op.args), default=0) for op in ops]
-        stage = _sink(graph, stage, levels, latency_cutoff)
+        stage = _fewest_registers(graph, _sink(graph, stage, levels, latency_cutoff), levels, latency_cutoff)
     for v, op in enumerate(ops):
         for a in op.args:
             if stage[a] > stage[v]:
@@ -218,6 +221,21 @@ def _sink(graph: _ValueGraph, stage: tuple[int, ...], weight: list, limit: float
             for v in graph.same_code[r]:
                 stage[v] = stage[r]
     return tuple(stage)
+
+
+def _fewest_registers(graph: _ValueGraph, stage: tuple[int, ...], weight: list, limit: float) -> tuple[int, ...]:
+    """``stage``, or the minimum-cut placement (``rtl_emit.min_cut``) at the same latency, each stage's longest
+    path by ``weight`` within ``limit`` (or ``stage``'s longest), where it registers fewer bits."""
+    latency = 1 + max((stage[r] for r in graph.outputs), default=0)
+    cut = min_cut_stages(graph, stage, weight, limit, latency)
+    if cut is None or 1 + max((cut[r] for r in graph.outputs), default=0) != latency:
+        return stage
+
+    def bits(s):
+        return sum(graph.delay(r, s, latency) * graph.ops[r].interval.width for r in graph.live
+                   if graph.ops[r].kind != "shift")
+
+    return cut if bits(cut) < bits(stage) else stage
 
 
 def _same_stage_readers(r: int, readers: list[list[int]], root: list[int], stage: list[int]) -> list[int]:
