@@ -44,9 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--reset", action="store_true", help="add a synchronous reset port rst (clears valid)")
     convert.add_argument("--clock-enable", action="store_true", help="add a clock enable port ce")
     convert.add_argument("--no-valid", action="store_true", help="leave out the inp_valid/out_valid ports")
-    convert.add_argument("--multipliers", choices=("lut", "dsp"), default="lut",
-                         help="products of two variables as shift-and-add on LUTs (lut, no DSPs) or as `*` "
-                              "for DSP48E2s (dsp) (default: %(default)s)")
+    convert.add_argument("--multipliers", choices=("lut", "dsp", "auto"), default="lut",
+                         help="products of two variables as shift-and-add on LUTs (lut, no DSPs), as `*` "
+                              "for DSP48E2s (dsp), or `*` only where a DSP saves more than a few adders (auto) "
+                              "(default: %(default)s)")
     convert.add_argument("--hdl", choices=("verilog", "vhdl"), default="verilog",
                          help="the language to write: Verilog, or VHDL-2008 with the same ports (verified in GHDL; "
                               "no Yosys report) (default: %(default)s)")

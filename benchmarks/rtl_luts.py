@@ -20,7 +20,8 @@ same .keras files and synthesize their Verilog with the same Yosys script:
 
 --ternary adds adderflow's rows with ``ternary_adders=True`` (chained adds as three-input adders on
 instantiated LUT6_2 + CARRY4 primitives; Yosys counts each LUT6_2 as one LUT, also reported alone).
---multipliers dsp puts adderflow's products of two variables on DSP48E2s, as alkaid writes them (``*``).
+--multipliers dsp puts adderflow's products of two variables on DSP48E2s, as alkaid writes them (``*``);
+--multipliers auto only those where a DSP pays (``da_core.multipliers``), the rest as shift-and-add.
 --pack-bits 1 packs adderflow's 1-bit CMVM inputs into LUT6s (``compile_model(..., pack_bits=1)``), as alkaid does.
 --latency-cutoff N pipelines adderflow at N adder levels per stage instead of 5 (its rows tagged so), e.g. to
 compare at the peer's number of cycles.
@@ -69,7 +70,8 @@ def prepare(work: Path, names: list[str]) -> list[dict]:
 def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False,
                    multipliers: str = "lut", pack_bits: int = 0, latency_cutoff: int = 5) -> list[dict]:
     """adderflow's rows; with ``ternary`` its three-input adders (``ternary_adders=True``) instead; with
-    ``multipliers="dsp"`` products of two variables on DSP48E2s (as alkaid writes them) rather than adders;
+    ``multipliers="dsp"`` products of two variables on DSP48E2s (as alkaid writes them) rather than adders
+    ("auto": those where a DSP pays);
     with ``pack_bits`` narrow inputs packed into LUT6s (as alkaid packs 1-bit ones)."""
     import hgq  # noqa: F401
     import keras
@@ -77,10 +79,10 @@ def adderflow_rows(models: list[dict], work: Path, modes, ternary: bool = False,
     import rtl_emit
 
     rows = []
-    tags = ["ternary adders"] * ternary + ["multipliers=dsp"] * (multipliers == "dsp") + \
+    tags = ["ternary adders"] * ternary + [f"multipliers={multipliers}"] * (multipliers != "lut") + \
         [f"pack_bits={pack_bits}"] * bool(pack_bits) + [f"latency_cutoff={latency_cutoff}"] * (latency_cutoff != 5)
     tool = "adderflow" + (f" ({', '.join(tags)})" if tags else "")
-    tag = "_ternary" * ternary + "_dsp" * (multipliers == "dsp") + f"_pack{pack_bits}" * bool(pack_bits) + \
+    tag = "_ternary" * ternary + f"_{multipliers}" * (multipliers != "lut") + f"_pack{pack_bits}" * bool(pack_bits) + \
         f"_cut{latency_cutoff}" * (latency_cutoff != 5)
     for m in models:
         model = keras.models.load_model(m["path"], compile=False)
@@ -289,8 +291,9 @@ def main(argv=None) -> int:
                         help="reuse the peers' rows from --out (rerun the adderflow part only)")
     parser.add_argument("--ternary", action="store_true",
                         help="also adderflow with ternary_adders=True (three-input adders on LUT6_2 + CARRY4)")
-    parser.add_argument("--multipliers", choices=("lut", "dsp"), default="lut",
-                        help="adderflow's products of two variables: shift-and-add (default) or DSP48E2s")
+    parser.add_argument("--multipliers", choices=("lut", "dsp", "auto"), default="lut",
+                        help="adderflow's products of two variables: shift-and-add (default), DSP48E2s, or "
+                             "DSP48E2s where they pay (auto)")
     parser.add_argument("--pack-bits", type=int, choices=(0, 1, 2), default=0,
                         help="adderflow's compile_model pack_bits: inputs this narrow packed into LUT6s (default off)")
     parser.add_argument("--latency-cutoff", type=int, default=5,

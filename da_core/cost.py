@@ -6,7 +6,8 @@ of one operand's bits (the other operand is shifted above them) are wires: free.
 
 Products of two variables (``da_core.multipliers``): with ``multipliers="dsp"`` a
 multiplier costs DSP48E2s (``dsp_tiles``) and no LUT; with ``"lut"`` it becomes
-selects (half a LUT per bit: the AND packs into the reading adder's LUT6) and adders.
+selects (half a LUT per bit: the AND packs into the reading adder's LUT6) and adders;
+``"auto"`` chooses per product.
 """
 
 import numba

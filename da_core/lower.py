@@ -46,13 +46,13 @@ def lower(network: Network, max_depth: int | None = None, trim: bool = True,
           multipliers: str = DEFAULT_MULTIPLIERS, pack_bits: int = 0) -> Program:
     """The program computing ``network.forward`` exactly; ``max_depth`` bounds each layer's adder tree.
 
-    ``multipliers``: products of two variables as shift-and-add ("lut") or as multipliers for DSPs ("dsp"),
-    see ``da_core.multipliers``. ``trim`` runs the backward precision pass (``da_core.precision.trim``)
-    afterwards: bits no output can see are dropped. Each op's ``origins`` entry names the network node
-    (or model input) it was made for. ``pack_bits`` > 0 sums each layer's inputs of at most that many bits
-    in LUT6 tables instead of adders (``da_core.lut_pack``); a layer whose inputs are all single bits is packed
-    at any ``pack_bits``. A matrix with many outputs that nothing reads (``da_core.liveness``) is solved a
-    second time without them.
+    ``multipliers``: products of two variables as shift-and-add ("lut"), as multipliers for DSPs ("dsp"),
+    or a DSP only where it pays ("auto"), see ``da_core.multipliers``. ``trim`` runs the backward precision
+    pass (``da_core.precision.trim``) afterwards: bits no output can see are dropped. Each op's ``origins``
+    entry names the network node (or model input) it was made for. ``pack_bits`` > 0 sums each layer's
+    inputs of at most that many bits in LUT6 tables instead of adders (``da_core.lut_pack``); a layer whose
+    inputs are all single bits is packed at any ``pack_bits``. A matrix with many outputs that nothing reads
+    (``da_core.liveness``) is solved a second time without them.
     """
     return lower_with_intervals(network, max_depth, trim, multipliers, pack_bits=pack_bits)[0]
 

@@ -60,9 +60,13 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
 
 
 def _sum_of_selections(b: ProgramBuilder, x: int, y: int, pairs: bool) -> int:
-    """``x * y`` as the sum of x selected by y's bits, two at a time where ``pairs`` and both vary."""
+    """``x * y`` as the sum of x selected by y's bits, two at a time where ``pairs`` and both vary.
+
+    y's bits are read through ``y * 2`` (wiring): the builder folds a quantizer of a table's output into a
+    table of its own, and each digit of a table's output (a softmax's exp) would be a ROM of its own."""
     iy = b.interval(y)
     w = iy.width
+    wire = b.shift(y, 1)  # bit j of y is bit j of ``wire``, one place up
     unsigned_bits = w - iy.signed
 
     def fixed(j: int) -> bool:  # every code has the same bit j
@@ -72,7 +76,7 @@ def _sum_of_selections(b: ProgramBuilder, x: int, y: int, pairs: bool) -> int:
     j = 0
     while j < w:
         if pairs and j + 1 < unsigned_bits and not fixed(j) and not fixed(j + 1):
-            digit = b.quant(y, 0, iy.exp + j + 2, -(iy.exp + j), "TRN", "WRAP")  # bits j and j + 1: wiring
+            digit = b.quant(wire, 0, iy.exp + j + 3, -(iy.exp + j + 1), "TRN", "WRAP")  # bits j and j + 1: wiring
             multiples = [b.const(0), x, b.shift(x, 1), b.add(x, x, 1)]
             terms.append(b.shift(b.mux(digit, multiples), iy.exp + j))
             signs.append(1.0)
@@ -83,7 +87,8 @@ def _sum_of_selections(b: ProgramBuilder, x: int, y: int, pairs: bool) -> int:
                 terms.append(b.shift(x, iy.exp + j))
                 signs.append(-1.0 if iy.signed and j == w - 1 else 1.0)
         else:
-            terms.append(b.mul(x, b.quant(y, 0, iy.exp + j + 1, -(iy.exp + j), "TRN", "WRAP")))  # bit j: wiring
+            bit = b.quant(wire, 0, iy.exp + j + 2, -(iy.exp + j + 1), "TRN", "WRAP")  # bit j: wiring
+            terms.append(b.shift(b.mul(x, bit), -1))
             signs.append(-1.0 if iy.signed and j == w - 1 else 1.0)
         j += 1
     total, = emit_cmvm(b, terms, np.array(signs)[:, None])

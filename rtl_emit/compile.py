@@ -28,9 +28,10 @@ def compile_model(model, out_dir: str | Path, latency_cutoff: int | None = None,
     target (also written to the XDC); combinational: no registers. reset / clock_enable / valid:
     the control ports (see ``rtl_emit.emit_program``, which also takes ``emit_options``).
     max_depth: adder levels allowed in each layer's CMVM (None: about the minimum). multipliers: products
-    of two variables as shift-and-add on LUTs ("lut", the default: no DSPs) or written as ``*`` for
-    DSP48E2s ("dsp"); see ``da_core.multipliers``. pack_bits: each layer's inputs of at most this many bits
-    summed in LUT6 tables rather than adders (``da_core.lut_pack``; 0, the default: off; parallel io only).
+    of two variables as shift-and-add on LUTs ("lut", the default: no DSPs), written as ``*`` for
+    DSP48E2s ("dsp"), or ``*`` only where a DSP pays ("auto"); see ``da_core.multipliers``. pack_bits:
+    each layer's inputs of at most this many bits summed in LUT6 tables rather than adders
+    (``da_core.lut_pack``; 0, the default: off; parallel io only).
     io: "parallel" (every position in its own logic, a sample per clock) or "stream" (``rtl_emit.emit_stream``:
     each repeated kernel built once and fed one position per clock, with valid/ready ports; Verilog only).
     Every option is checked before the model is read and solved.

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from da_core.builder import ProgramBuilder
 from da_core.cost import dsp_tiles
 from da_core.interval import Interval
-from da_core.multipliers import MODES, apply, expand
+from da_core.multipliers import DSP_LUTS, DSP_MIN_PRODUCT_BITS, MODES, apply, expand, expansion_luts
 from da_core.precision import trim
 from da_core.products import _sum_of_selections, multiply, shift_and_add
 
@@ -134,3 +134,23 @@ def test_a_wrapping_quantizer_narrows_the_operands_of_a_product():
     rng = np.random.default_rng(0)
     codes = np.c_[rng.integers(-(1 << 15), 1 << 15, 4000), rng.integers(-(1 << 11), 1 << 11, 4000)]
     np.testing.assert_array_equal(trimmed.run(codes), program.run(codes))
+
+
+def test_auto_keeps_wide_products_for_dsps_and_expands_narrow_ones():
+    """"auto": a DSP for a byte by a byte; shift-and-add for a byte by 3 bits (a few adders), and for a wide
+    product of which the output sees too few bits for Yosys to give it a DSP."""
+    byte, three_bits = Interval(-128, 127, -3), Interval(-4, 3, -2)
+    b = ProgramBuilder()
+    x, y, n = b.input(byte), b.input(byte), b.input(three_bits)
+    low7 = b.quant(b.mul(b.input(Interval(2, 63, -4)), b.input(Interval(0, 31, -3))), 0, 0, 7, "TRN", "WRAP")
+    program = b.build([b.mul(x, y), b.mul(x, n), low7])
+    assert expansion_luts(byte, byte, 16) > DSP_LUTS >= expansion_luts(byte, three_bits, 11)
+    assert expansion_luts(Interval(2, 63, -4), Interval(0, 31, -3), 7) > DSP_LUTS and 7 < DSP_MIN_PRODUCT_BITS
+    auto = apply(program, "auto")
+    assert len(program.multipliers) == 3 and len(auto.multipliers) == 1 and auto.dsps == 1
+    assert [auto.ops[a].interval for a in auto.ops[auto.multipliers[0]].args] == [byte, byte]
+    assert expand(program).dsps == 0 and apply(program, "dsp").dsps == 3
+    rng = np.random.default_rng(1)
+    codes = np.c_[[rng.integers(iv.lo, iv.hi + 1, 4000) for iv in program.input_intervals]].T
+    codes[:2] = [[iv.lo for iv in program.input_intervals], [iv.hi for iv in program.input_intervals]]
+    np.testing.assert_array_equal(auto.run(codes), program.run(codes))

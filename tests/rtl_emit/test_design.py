@@ -75,6 +75,6 @@ def test_bad_names_are_refused(tmp_path):
 
 
 def test_a_bad_multipliers_mode_is_refused_before_the_model_is_read(tmp_path):
-    with pytest.raises(ValueError, match="multipliers must be one of 'lut', 'dsp', got 'fpga'"):
+    with pytest.raises(ValueError, match="multipliers must be one of 'lut', 'dsp', 'auto', got 'fpga'"):
         compile_model(object(), tmp_path / "out", multipliers="fpga")  # not even a model: never read
     assert not (tmp_path / "out").exists()
