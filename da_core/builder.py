@@ -311,8 +311,6 @@ class ProgramBuilder:
 
         Only the entries ``a`` can reach are kept, so the result's interval is exact.
         """
-        if (gated := self._saturated_lookup(a, base, base_exp, table, out_exp)) is not None:
-            return gated
         iv = self.interval(a)
         if iv.exp < base_exp:
             raise ValueError(f"table input {iv} is finer than the table's grid 2^{base_exp}")
@@ -332,35 +330,6 @@ class ProgramBuilder:
         cost = table_luts(iv.width, entries, result.width, iv.lo)
         depth = self.depth(a) + table_depth(iv.width)
         return self._emit("lut", (a,), (iv.lo, iv.exp, entries), result, depth, cost)
-
-    def _saturated_lookup(self, a: int, base: int, base_exp: int, table, out_exp: int) -> int | None:
-        """A table read through a quantizer that can only saturate at its top, ``T(min(x, 2**n - 1))``, as
-        ``x >= 2**n ? T(2**n - 1) : T(x mod 2**n)``: the table reads x's low bits (wiring) and a gate on its
-        high bits replaces the clamp, which Yosys keeps in front of the ROM (about 8 LUTs per lookup of a
-        softmax's exp table over 8 bits, benchmarks/RESULTS.md). Only where the cost model agrees; else None.
-        """
-        op = self.ops[a]
-        if op.kind != "quant" or op.params[4] == "WRAP":
-            return None
-        x, (k, i, f, _, _) = op.args[0], op.params
-        ix = self.interval(x)
-        top = saturation_bounds(k, i, f, op.params[4])[1]
-        n = top.bit_length()
-        if ix.exp != -f or base_exp != -f or not 0 <= ix.lo <= top < ix.hi or ix.width - n > PACK_ADDRESS_BITS:
-            return None  # rounds, clamps below too, or its overflow is no single LUT of the high bits
-        entries = [int(c) for c in table]
-        over = entries[top - base]
-        low = self.lut(self.quant(x, 0, n - f, f, "TRN", "WRAP"), base, base_exp, entries, out_exp)
-        shifted = self.quant(x, 0, ix.int_bits, f - n, "TRN", "WRAP")  # x >> n: wiring
-        high = self.interval(shifted)
-        inside = self.lut(shifted, high.lo, high.exp, [int(c == 0) for c in range(high.lo, high.hi + 1)], 0)
-        width = self.interval(low).width
-        select = (width + 1) // 2 if over == 0 else width  # an AND packs into the reader's LUT, a mux does not
-        if self.ops[low].kind != "lut" or self.ops[inside].cost + select >= op.cost:
-            return None
-        if over == 0:
-            return self.mul(low, inside)  # an AND per bit
-        return self.mux(inside, [self.const(Fraction(over) * Fraction(2) ** out_exp), low])
 
     def pack(self, args: list[int], weights: list[int]) -> int:
         """``sum(w * a)`` of a few narrow values as one table (``da_core.lut_pack``): a LUT6 per result bit."""

@@ -75,23 +75,3 @@ def test_a_difference_from_the_maximum_of_its_row_is_never_negative():
     want = np.concatenate([(top_v - codes) / 8, (top_v - codes) / 8 + 1 / 16, (low_v - codes[:, :3]) / 8,
                            np.minimum(top_v - codes, 63) + 64], axis=1)
     np.testing.assert_array_equal(got, want)
-
-
-def test_a_table_behind_a_clamp_at_its_top_reads_the_low_bits_and_gates_on_the_high_ones():
-    """``T(min(d, 255))`` for d in 0..868 (a softmax's exp table after its saturating exp_iq): the clamp is gone,
-    the table reads d's low 8 bits and a 2-bit flag of the high ones ANDs its entry (T(255) = 0) or picks T(255)
-    (a mux); every d gives T's entry as before, the cost model counts fewer LUTs."""
-    decaying = [max(8 - abs(j - 256) // 30, 0) for j in range(512)]  # entries at codes -256..255: top one 0
-    rising = [abs(j - 256) // 32 for j in range(512)]  # top one 7
-    for table, kind in ((decaying, "mul"), (rising, "mux")):
-        b = ProgramBuilder()
-        d = b.input(Interval(0, 868, -6))
-        clamped = b.quant(d, 1, 2, 6, "TRN", "SAT")
-        program = b.build([b.lut(clamped, -256, -6, table, 0)])
-        assert not any(op.kind == "quant" and op.params[4] == "SAT" for op in program.ops)
-        assert program.ops[program.outputs[0]].kind == kind
-        plain = ProgramBuilder()  # the same lookup without the clamp in front: what the gate saves
-        e = plain.input(Interval(0, 255, -6))
-        assert program.cost < plain.build([plain.lut(e, -256, -6, table, 0)]).cost + b.ops[clamped].cost
-        codes = np.arange(869)
-        np.testing.assert_array_equal(program(codes[:, None] / 64)[:, 0], np.array(table)[np.minimum(codes, 255) + 256])
