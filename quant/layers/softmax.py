@@ -84,6 +84,7 @@ def _reachable_only(inverse: Table, inv_iq, exps: Table, exp_iq, groups: np.ndar
     W - 1 others: its sum lies between that plus the least entries and the sum of the greatest. Only the
     ``inv_iq`` codes of those sums are ever looked up; the others take a reachable neighbour's value, so the
     table's output range (and every product of it) narrows while every entry a sum can reach stays HGQ2's.
+    A table whose range would not narrow (a wrapped sum of 0 reads 1/0) keeps HGQ2's entries.
     """
     _, exp = to_codes(np.concatenate(exps.tables))
     tables = [np.round(t * 2.0**-exp).astype(np.int64) for t in exps.tables]  # codes at one exponent
@@ -100,6 +101,8 @@ def _reachable_only(inverse: Table, inv_iq, exps: Table, exp_iq, groups: np.ndar
         seen = quantize(sums, k, i, f, inv_iq.round_mode, inv_iq.overflow_mode) * 2.0 ** -int(inverse.exp[g])
         table = inverse.tables[int(inverse.table_of[g])]
         entry = table[_nearest(np.unique(seen.astype(np.int64) - int(inverse.lo[g])), len(table))]
+        if (entry.min(), entry.max()) == (table.min(), table.max()):
+            entry = table  # the range stays: HGQ2's own entries (other fills only move Yosys' count either way)
         table_of[g] = known.setdefault(entry.tobytes(), len(filled))
         if table_of[g] == len(filled):
             filled.append(entry)
