@@ -19,6 +19,8 @@ from ..registry import handles
 from .grid import MAX_TABLE_BITS, build_table
 from .reduce import feature_axes, reduction_groups, sum_linear
 
+_MAX_SUMS = 1 << 20  # row sums _reachable_only enumerates per row, at most
+
 
 @handles("softmax and attention", "hgq.layers.QSoftmax", quantized_io=False,
          limits=f"`stable=True`, feature `axis` (one or several); exp and 1/x tables over at most {MAX_TABLE_BITS} "
@@ -96,7 +98,10 @@ def _reachable_only(inverse: Table, inv_iq, exps: Table, exp_iq, groups: np.ndar
     formats = inv_iq.formats(inverse.shape)
     filled, table_of, known = [], np.zeros(len(groups), np.int64), {}
     for g, row in enumerate(groups):
-        sums = np.arange(least[row].sum() + (zero[row] - least[row]).min(), most[row].sum() + 1) * 2.0**exp
+        low = least[row].sum() + (zero[row] - least[row]).min()
+        if most[row].sum() - low >= _MAX_SUMS:
+            return inverse  # too many sums to run through inv_iq: HGQ2's entries, all of them
+        sums = np.arange(low, most[row].sum() + 1) * 2.0**exp
         k, i, f = formats[g].tolist()
         seen = quantize(sums, k, i, f, inv_iq.round_mode, inv_iq.overflow_mode) * 2.0 ** -int(inverse.exp[g])
         table = inverse.tables[int(inverse.table_of[g])]
