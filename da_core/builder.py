@@ -32,6 +32,7 @@ class ProgramBuilder:
         self.ops: list[Op] = []
         self._known: dict[tuple, int] = {}
         self._tables: dict[tuple, tuple] = {}
+        self._trees: dict[tuple[int, str], frozenset[int]] = {}  # _tree_members, by root and kind
         self._n_inputs = 0
         self.solved: dict = {}  # emit_cmvm's adder graphs, by matrix and input formats
         self.origin = ""  # the network node now being lowered: each new op records it (Program.origins)
@@ -129,11 +130,50 @@ class ProgramBuilder:
             if Interval(lo, hi, e).width > INT64_SAFE_BITS:
                 raise OverflowError(f"aligning operands needs more than {INT64_SAFE_BITS} bits")
         lo, hi = (a_lo + b_lo, a_hi + b_hi) if sign > 0 else (a_lo - b_hi, a_hi - b_lo)
+        if sign < 0 and shift == 0:
+            lo, hi = self._ordered_difference(a, b, lo, hi, e)
         # low bits of the lower operand are wires, unless that operand is subtracted
         passthrough = eb - ia.exp if eb >= ia.exp else (ia.exp - eb if sign > 0 else 0)
         cost = adder_cost(lo, hi, passthrough)
         return self._emit("add", (a, b), (shift, sign), Interval(lo, hi, e),
                           max(self.depth(a), self.depth(b)) + 1, cost)
+
+    def _ordered_difference(self, a: int, b: int, lo: int, hi: int, e: int) -> tuple[int, int]:
+        """The codes (at ``2**e``) of ``a - b`` within ``lo..hi``, narrowed where the max/min trees tell their order.
+
+        ``m + c - x`` with ``m`` a maximum over ``x`` (a tree of max ops reaching it) and ``c`` a constant is at
+        least ``c``; with a minimum, at most ``c``. A softmax subtracts each element from its row's maximum: the
+        difference is never negative, so a signed table after it is only ever read in its upper half.
+        """
+        m, c = self._constant_offset(a)
+        if b in self._tree_members(m, "max"):
+            lo = max(lo, -((-c * Fraction(2) ** -e) // 1))
+        if b in self._tree_members(m, "min"):
+            hi = min(hi, (c * Fraction(2) ** -e) // 1)
+        return int(lo), int(hi)
+
+    def _constant_offset(self, v: int) -> tuple[int, Fraction]:
+        """(m, c) with ``v = m + c``: c a constant added to m (0 when v is no such add)."""
+        op = self.ops[v]
+        if op.kind == "add":
+            (x, y), (shift, sign) = op.args, op.params
+            if self.ops[y].kind == "const":
+                return x, sign * self.value_of_const(y) * Fraction(2) ** shift
+            if self.ops[x].kind == "const" and sign > 0 and shift == 0:
+                return y, self.value_of_const(x)
+        return v, Fraction(0)
+
+    def _tree_members(self, v: int, kind: str) -> frozenset[int]:
+        """Every value that a tree of ``kind`` ops (max or min) rooted at ``v`` selects from, inner ones too."""
+        if self.ops[v].kind != kind:
+            return frozenset()
+        key = (v, kind)
+        if key not in self._trees:
+            members = set(self.ops[v].args)
+            for arg in self.ops[v].args:
+                members |= self._tree_members(arg, kind)
+            self._trees[key] = frozenset(members)
+        return self._trees[key]
 
     def _negated(self, v: int) -> tuple[int, int] | None:
         """(x, s) when v is ``-x * 2**s`` by a neg op (under a shift), else None."""

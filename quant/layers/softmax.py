@@ -4,17 +4,22 @@ With ``stable=True`` HGQ2 subtracts each element from its group's maximum, quant
 looks ``exp(-d)`` up in a table (entries rounded by ``exp_oq``), sums the group, quantizes the sum with
 ``inv_iq``, looks ``1/sum`` up in a second table (``inv_oq``) and multiplies. Both tables are computed by
 HGQ2's own sub-layers on every input code, so the entries are HGQ2's bit for bit; the rest is exact
-fixed-point arithmetic that float32 holds exactly, checked here or by ``Network``.
+fixed-point arithmetic that float32 holds exactly, checked here or by ``Network``. The 1/x entries that no row's
+sum can reach (every row holds its maximum, so exp(0)'s entry) take a reachable neighbour's value, which narrows
+the table's range and the products after it without changing any output.
 """
 
 import numpy as np
 
 from ..errors import UnsupportedLayerError, where
+from ..fixed import quantize
 from ..hgq_quantizer import read_quantizer
 from ..network import FLOAT32_EXACT_BITS, Einsum, Gather, Merge, Pool, Table, to_codes
 from ..registry import handles
 from .grid import MAX_TABLE_BITS, build_table
 from .reduce import feature_axes, reduction_groups, sum_linear
+
+_MAX_SUMS = 1 << 20  # row sums _reachable_only enumerates per row, at most
 
 
 @handles("softmax and attention", "hgq.layers.QSoftmax", quantized_io=False,
@@ -55,7 +60,8 @@ def softmax_of(reader, owner, sm, x: str, prefix: str = "") -> str:
     total = reader.add(owner, name("sum"), sum_linear(shape, axes, 1.0, keepdims=True), [exps], sum_shape)
     inv_iq = read_quantizer(sm.inv_table.iq, owner)
     total = reader.quantize(owner, name("inv_iq"), inv_iq, total)
-    inverse = reader.add(owner, name("inv"), _table(sm.inv_table, inv_iq, sum_shape), [total], sum_shape)
+    inverse = _reachable_only(_table(sm.inv_table, inv_iq, sum_shape), inv_iq, exp_table, exp_iq, groups)
+    inverse = reader.add(owner, name("inv"), inverse, [total], sum_shape)
     inverse = reader.add(owner, name("inv_each"), Gather(group_of, shape), [inverse], shape)
     out = reader.add(owner, name("product"), Einsum.elementwise(shape), [exps, inverse], shape)
     if sm.enable_oq:
@@ -71,6 +77,49 @@ def _table(table_layer, iq, shape: tuple[int, ...]) -> Table:
         return keras.ops.convert_to_numpy(table_layer(grid, training=False))
 
     return build_table(table_layer, iq.formats(shape), shape, run)
+
+
+def _reachable_only(inverse: Table, inv_iq, exps: Table, exp_iq, groups: np.ndarray) -> Table:
+    """The 1/x table with every entry that no row's sum can reach replaced by its nearest reachable one.
+
+    A row's maximum minus itself is 0, which every ``exp_iq`` keeps 0, so each row sums exp(0)'s entry and
+    W - 1 others: its sum lies between that plus the least entries and the sum of the greatest. Only the
+    ``inv_iq`` codes of those sums are ever looked up; the others take a reachable neighbour's value, so the
+    table's output range (and every product of it) narrows while every entry a sum can reach stays HGQ2's.
+    A table whose range would not narrow (a wrapped sum of 0 reads 1/0) keeps HGQ2's entries.
+    """
+    _, exp = to_codes(np.concatenate(exps.tables))
+    tables = [np.round(t * 2.0**-exp).astype(np.int64) for t in exps.tables]  # codes at one exponent
+    zero = np.array([tables[t][-lo] for t, lo in zip(exps.table_of.tolist(), exps.lo.tolist())])
+    # max - x >= 0 stays >= 0 through exp_iq unless a signed WRAP turns it over: the other codes are never read
+    first = np.where((exp_iq.formats(exps.shape)[:, 0] == 0) | (exp_iq.overflow_mode != "WRAP"), -exps.lo, 0)
+    least, most = (np.array([pick(tables[t][j:]) for t, j in zip(exps.table_of.tolist(), first.tolist())])
+                   for pick in (np.min, np.max))
+    formats = inv_iq.formats(inverse.shape)
+    filled, table_of, known = [], np.zeros(len(groups), np.int64), {}
+    for g, row in enumerate(groups):
+        low = least[row].sum() + (zero[row] - least[row]).min()
+        if most[row].sum() - low >= _MAX_SUMS:
+            return inverse  # too many sums to run through inv_iq: HGQ2's entries, all of them
+        sums = np.arange(low, most[row].sum() + 1) * 2.0**exp
+        k, i, f = formats[g].tolist()
+        seen = quantize(sums, k, i, f, inv_iq.round_mode, inv_iq.overflow_mode) * 2.0 ** -int(inverse.exp[g])
+        table = inverse.tables[int(inverse.table_of[g])]
+        entry = table[_nearest(np.unique(seen.astype(np.int64) - int(inverse.lo[g])), len(table))]
+        if (entry.min(), entry.max()) == (table.min(), table.max()):
+            entry = table  # the range stays: HGQ2's own entries (other fills only move Yosys' count either way)
+        table_of[g] = known.setdefault(entry.tobytes(), len(filled))
+        if table_of[g] == len(filled):
+            filled.append(entry)
+    return Table(inverse.exp, inverse.lo, table_of, tuple(filled), inverse.shape)
+
+
+def _nearest(reachable: np.ndarray, n: int) -> np.ndarray:
+    """Per address 0..n-1, the nearest of the sorted ``reachable`` addresses (the lower on a tie)."""
+    j = np.arange(n)
+    above = np.minimum(np.searchsorted(reachable, j), len(reachable) - 1)
+    below = np.maximum(above - 1, 0)
+    return np.where(np.abs(reachable[below] - j) <= np.abs(reachable[above] - j), reachable[below], reachable[above])
 
 
 def _check_sum_exact(owner, tables: tuple, count: int) -> None:

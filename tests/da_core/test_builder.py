@@ -1,3 +1,5 @@
+from fractions import Fraction
+
 import numpy as np
 
 from da_core.builder import ProgramBuilder
@@ -43,3 +45,33 @@ def test_a_wrapping_quantizer_keeps_its_input_grid_so_a_table_reads_only_the_bit
     address = program.ops[program.ops[program.outputs[0]].args[0]].interval
     assert 2 ** address.width == len(reachable) == 16
     np.testing.assert_array_equal(program(xs)[:, 0], (xs[:, 0] % 1 * 64).astype(int) ** 2 % 7)
+
+
+def test_a_difference_from_the_maximum_of_its_row_is_never_negative():
+    """A softmax subtracts each element from its row's maximum (a tree of max ops), also with the rounding
+    constant added to the maximum: the difference's interval starts at 0 (at the constant), so the signed,
+    saturating quantizer and the table after it see only their upper half. The minimum mirrors it."""
+    b = ProgramBuilder()
+    xs = [b.input(Interval(-64, 63, -3)) for _ in range(4)]
+    top = b.maximum(b.maximum(xs[0], xs[1]), b.maximum(xs[2], xs[3]))
+    low = b.minimum(b.minimum(xs[0], xs[1]), xs[2])
+    half = b.offset(top, Fraction(1, 16))
+    below = [b.sub(top, x) for x in xs]
+    rounded = [b.sub(half, x) for x in xs]
+    above = [b.sub(low, x) for x in xs[:3]]
+    assert all(b.interval(d) == Interval(0, 127, -3) for d in below)
+    assert all(b.interval(d) == Interval(1, 255, -4) for d in rounded)
+    assert all(b.interval(d) == Interval(-127, 0, -3) for d in above)
+    other = ProgramBuilder()
+    ys = [other.input(Interval(-64, 63, -3)) for _ in range(3)]
+    assert other.interval(other.sub(other.maximum(ys[0], ys[1]), ys[2])).lo < 0  # not in the tree: no order
+    exps = [b.lut(b.quant(d, 1, 3, 3, "TRN", "SAT"), -64, -3, list(range(128)), 0) for d in below]
+    assert all(b.interval(e) == Interval(64, 127, 0) for e in exps)  # 64 addresses of the signed 128
+    program = b.build(below + rounded + above + exps)
+    rng = np.random.default_rng(1)
+    codes = np.concatenate([[[-64] * 4, [63] * 4, [-64, 63, -64, 63]], rng.integers(-64, 64, (300, 4))])
+    got = program(codes / 8)
+    top_v, low_v = codes.max(axis=1, keepdims=True), codes[:, :3].min(axis=1, keepdims=True)
+    want = np.concatenate([(top_v - codes) / 8, (top_v - codes) / 8 + 1 / 16, (low_v - codes[:, :3]) / 8,
+                           np.minimum(top_v - codes, 63) + 64], axis=1)
+    np.testing.assert_array_equal(got, want)

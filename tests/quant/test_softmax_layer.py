@@ -57,3 +57,28 @@ def test_a_group_sum_float32_would_round_is_refused():
     model, _ = _softmax_model(32, exp_oq_conf=QuantizerConfig("kbi", "table", b0=20, i0=1))
     with pytest.raises(quant.UnsupportedLayerError, match=r"'sm' \(QSoftmax\).*float32 rounds past 24"):
         quant.from_keras(model)
+
+
+def test_the_inverse_table_keeps_only_the_entries_a_row_sum_can_reach():
+    """Each row's own maximum gives exp(0) = 1, so no row sums below 1: the 1/x entries there (up to the saturated
+    1/0) are never read and take their nearest reachable neighbour's value. The table's range, and the product
+    after it, shrink to [1/4, 1], while the reference still equals HGQ2 beyond the calibration data."""
+    from da_core.lower import lower_with_intervals
+
+    model, x = _softmax_model(4, exp_iq_conf=QuantizerConfig("kif", "datalane", k0=1, i0=2, f0=4, overflow_mode="SAT"),
+                              inv_iq_conf=QuantizerConfig("kif", "datalane", i0=3, f0=4, overflow_mode="SAT"),
+                              exp_oq_conf=QuantizerConfig("kif", "table", i0=1, f0=3),
+                              inv_oq_conf=QuantizerConfig("kif", "table", i0=3, f0=3))
+    net = quant.from_keras(model)
+    inverse = next(node.op for node in net.nodes if node.name == "sm/inv")
+    grid = (np.arange(-128, 128) / 16).astype(np.float32)[:, None]  # every inv_iq code: k=1, i=3, f=4
+    hgq2 = np.asarray(model.get_layer("sm").inv_table(grid, training=False)).ravel()
+    sums = np.arange(8, 33) / 8  # exp entries are multiples of 1/8 in [0, 1]: a row of 4 sums to 1 .. 4
+    reachable = (sums * 16).astype(int) + 128
+    table = inverse.tables[inverse.table_of[0]]
+    np.testing.assert_array_equal(table[reachable], hgq2[reachable])
+    assert hgq2.max() > 1 == table.max()
+    wild = np.concatenate([x, x * 4])
+    np.testing.assert_array_equal(net.predict(wild), model.predict(wild, verbose=0))
+    _, intervals = lower_with_intervals(net)
+    assert {iv.hi * 2.0**iv.exp for iv in intervals["sm/inv"]} == {1.0}
