@@ -35,10 +35,10 @@ from .program import Program
 # pack_bits says: there a pack replaces whole adders (Yosys LUTs -6% on the spiking classifier, -25% on
 # bench_models.binary_mlp), while packing a few narrow inputs among wide ones may cost more (RESULTS.md)
 AUTO_PACK_BITS = 1
-UNREAD = True  # solve matrices again without their unread columns (da_core.liveness)
-# ... where at least this share of a matrix's columns is unread: half of the spiking classifier's encoder
-# (Yosys LUTs 869 -> 777); 2 of 32 in a digits_mlp layer re-solve to 164 fewer cost-model LUTs but 308 more
-# Yosys LUTs (13,884 -> 14,192), a greedy solver's luck rather than sharing the unread columns had shaped
+# a matrix is solved again without its unread columns (da_core.liveness) where at least this share of them
+# is unread: half of the spiking classifier's encoder (Yosys LUTs 869 -> 777); 2 of 32 in a digits_mlp layer
+# re-solve to 164 fewer cost-model LUTs but 308 more Yosys LUTs (13,884 -> 14,192), a greedy solver's luck
+# rather than sharing the unread columns had shaped
 UNREAD_SHARE = 0.25
 
 
@@ -74,7 +74,7 @@ def lower_with_intervals(network: Network, max_depth: int | None = None, trim: b
     intervals = {name: [builder.interval(v) for v in ids.reshape(-1).tolist()] for name, ids in tensors.items()}
     program = _program(builder, network, tensors, multipliers, trim)
     unread = {name: dead for name, dead in unread_columns(network, {n: ids.shape for n, ids in tensors.items()}).items()
-              if UNREAD and dead.mean() >= UNREAD_SHARE}
+              if dead.mean() >= UNREAD_SHARE}
     if unread:  # the matrices again without the columns nothing reads: those shaped the sharing for nothing
         builder, tensors = _lower_nodes(network, max_depth, pack_bits, input_intervals or {}, unread)
         again = _program(builder, network, tensors, multipliers, trim)

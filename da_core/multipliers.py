@@ -29,7 +29,7 @@ from functools import cache
 
 from .builder import ProgramBuilder
 from .interval import Interval
-from .precision import _ALL, check_same, requirements, trim
+from .precision import WHOLE, check_same, requirements, trim
 from .products import shift_and_add
 from .program import Program
 from .replay import origin, port_inputs, replay
@@ -76,7 +76,7 @@ def dsp_pays(program: Program) -> frozenset[int]:
 
 def seen_bits(product: Interval, high: int) -> int:
     """The product's low bits that some output sees (``high``: the requirement of ``precision.requirements``)."""
-    return product.width if high >= _ALL else max(min(product.width, high - product.exp), 0)
+    return product.width if high >= WHOLE else max(min(product.width, high - product.exp), 0)
 
 
 @cache

@@ -30,7 +30,7 @@ from .program import Program
 from .replay import origin, port_inputs, replay
 
 _NONE = 1 << 30  # no requirement yet: `low` of a value nothing reads; `high` = -_NONE likewise
-_ALL = 1 << 30  # `high` of a value needed whole
+WHOLE = 1 << 30  # `high` of a value needed whole
 
 
 def requirements(program: Program) -> tuple[list[int], list[int]]:
@@ -38,7 +38,7 @@ def requirements(program: Program) -> tuple[list[int], list[int]]:
     ops = program.ops
     low, high = [_NONE] * len(ops), [-_NONE] * len(ops)
     for v in program.outputs:
-        low[v], high[v] = min(low[v], ops[v].interval.exp), _ALL
+        low[v], high[v] = min(low[v], ops[v].interval.exp), WHOLE
 
     def need(a: int, lo: int, hi: int) -> None:
         low[a] = min(low[a], max(lo, ops[a].interval.exp))
@@ -60,28 +60,28 @@ def requirements(program: Program) -> tuple[list[int], list[int]]:
                 elif eb < ea and sign > 0:
                     rb = min(r, ea)
                 need(a, ra, h)
-                need(b, rb - shift, h - shift if h < _ALL else _ALL)
+                need(b, rb - shift, h - shift if h < WHOLE else WHOLE)
             case "neg":
                 need(args[0], ops[args[0]].interval.exp, h)
             case "shift":
                 s = op.params[0]
-                need(args[0], r - s, h - s if h < _ALL else _ALL)
+                need(args[0], r - s, h - s if h < WHOLE else WHOLE)
             case "quant":
                 k, i, f, round_mode, overflow_mode = op.params
                 seen = -f - (1 if round_mode == "RND" else 0)
                 # a saturating quantizer compares the whole value; a wrapping one sees it modulo 2**(i+k)
-                need(args[0], seen, min(h, max(i, -f) + k) if overflow_mode == "WRAP" else _ALL)
+                need(args[0], seen, min(h, max(i, -f) + k) if overflow_mode == "WRAP" else WHOLE)
             case "relu" | "max" | "min":
                 for a in args:
-                    need(a, r, _ALL)
+                    need(a, r, WHOLE)
             case "mul":  # every bit counts (carries), but a product modulo 2**h sees x modulo 2**(h - e_y)
                 a, b = args
                 ea, eb = ops[a].interval.exp, ops[b].interval.exp
-                need(a, ea, h - eb if h < _ALL else _ALL)
-                need(b, eb, h - ea if h < _ALL else _ALL)
+                need(a, ea, h - eb if h < WHOLE else WHOLE)
+                need(b, eb, h - ea if h < WHOLE else WHOLE)
             case _:  # lut, or anything new: every bit of the operands
                 for a in args:
-                    need(a, ops[a].interval.exp, _ALL)
+                    need(a, ops[a].interval.exp, WHOLE)
     return low, high
 
 
@@ -110,10 +110,10 @@ def _narrow(b: ProgramBuilder, x: int, low: int, high: int) -> int:
     """``x`` truncated below ``2**low`` and, where that removes bits, wrapped modulo ``2**high``."""
     iv = b.interval(x)
     r = max(low, iv.exp)
-    if high < _ALL and high <= r:
+    if high < WHOLE and high <= r:
         return b.const(0)  # no bit of it is ever seen
     lo, hi = iv.lo >> (r - iv.exp), iv.hi >> (r - iv.exp)  # floor: the truncated codes
-    if high < _ALL:
+    if high < WHOLE:
         bits = high - r
         fits = (lo >= 0 and hi < (1 << bits)) or (lo >= -(1 << (bits - 1)) and hi < (1 << (bits - 1)))
         if not fits:

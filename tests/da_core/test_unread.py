@@ -29,7 +29,7 @@ def test_unread_columns_do_not_cost_adders(monkeypatch):
     net, x = _network()
     program = lower(net)
     assert np.array_equal(program(x), net.predict(x))
-    monkeypatch.setattr(lowering, "UNREAD", False)
+    monkeypatch.setattr(lowering, "UNREAD_SHARE", 2.0)  # no matrix has that share unread: solved whole
     assert program.cost < lower(net).cost  # the whole matrix's sharing, then the unread columns dropped
 
 
