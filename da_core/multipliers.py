@@ -25,6 +25,7 @@ A select (a product by one bit) is an AND in every mode; a known operand is a
 constant weight for the CMVM solver in every mode.
 """
 
+from collections import Counter
 from functools import cache
 
 from .builder import ProgramBuilder
@@ -49,6 +50,7 @@ def expand(program: Program, keep: frozenset[int] = frozenset(), check_samples: 
     """The same program with every multiplier not in ``keep`` as shift-and-add (selects stay selects)."""
     if not set(program.multipliers) - keep:
         return program
+    operands = Counter(a for v in set(program.multipliers) - keep for a in set(program.ops[v].args))
     b = ProgramBuilder()
     new = port_inputs(b, program)
     for v, op in enumerate(program.ops):
@@ -56,7 +58,10 @@ def expand(program: Program, keep: frozenset[int] = frozenset(), check_samples: 
             continue
         b.origin = origin(program, v)
         args = [new[a] for a in op.args]
-        new[v] = shift_and_add(b, *args) if op.kind == "mul" and v not in keep else replay(b, op, args)
+        if op.kind == "mul" and v not in keep:
+            new[v] = shift_and_add(b, *args, shared=frozenset(new[a] for a in op.args if operands[a] > 1))
+        else:
+            new[v] = replay(b, op, args)
     expanded = b.build([new[v] for v in program.outputs])
     check_same(program, expanded, check_samples, "da_core.multipliers")
     return expanded

@@ -29,7 +29,7 @@ def multiply(b: ProgramBuilder, x: int, y: int, max_depth: int | None = None) ->
     return out
 
 
-def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
+def shift_and_add(b: ProgramBuilder, x: int, y: int, shared: frozenset[int] = frozenset()) -> int:
     """``x * y`` with no multiplier: the narrower operand's bits, two at a time (radix 4), select a multiple of
     the wider one, shifted by their weight, and one depth-aware adder tree sums the selections.
 
@@ -45,7 +45,8 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
     3x is an adder level above x: where that makes the product deeper than one select per bit would, the
     product is built that way instead, and where x arrives late, the wider operand's bits select multiples of
     the narrower one (built early) if that is shallower: the shallowest of the four builds, in that order of
-    preference (the ops of the others are never read, so never built).
+    preference (the ops of the others are never read, so never built). A wider operand in ``shared`` (the
+    multiplicand of other products too: a softmax's ``1/sum``) keeps its role, since its 3x serves them all.
     """
     ix, iy = b.interval(x), b.interval(y)
     if ix.lo == ix.hi or iy.lo == iy.hi:
@@ -54,7 +55,7 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int) -> int:
         x, y, ix, iy = y, x, iy, ix
     if iy.width == 1:
         return b.mul(x, y)  # already a select
-    builds = [(x, y, True), (x, y, False), (y, x, True), (y, x, False)]
+    builds = [(x, y, True), (x, y, False)] + ([] if x in shared else [(y, x, True), (y, x, False)])
     total = min((_sum_of_selections(b, *build) for build in builds), key=b.depth)  # the first of the shallowest
     return _wrap_to(b, total, _product_interval(ix, iy))
 
