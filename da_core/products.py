@@ -45,8 +45,9 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int, shared: frozenset[int] = fr
     3x is an adder level above x: where that makes the product deeper than one select per bit would, the
     product is built that way instead, and where x arrives late, the wider operand's bits select multiples of
     the narrower one (built early) if that is shallower: the shallowest of the four builds, in that order of
-    preference (the ops of the others are never read, so never built). A wider operand in ``shared`` (the
-    multiplicand of other products too: a softmax's ``1/sum``) keeps its role, since its 3x serves them all.
+    preference (the ops of the others are never read, so never built). A wider operand in ``shared`` (read by
+    other products too: a softmax's ``1/sum``) keeps its role where the narrower one is not, since its 3x
+    serves them all and the narrower one's would serve one product.
     """
     ix, iy = b.interval(x), b.interval(y)
     if ix.lo == ix.hi or iy.lo == iy.hi:
@@ -55,7 +56,8 @@ def shift_and_add(b: ProgramBuilder, x: int, y: int, shared: frozenset[int] = fr
         x, y, ix, iy = y, x, iy, ix
     if iy.width == 1:
         return b.mul(x, y)  # already a select
-    builds = [(x, y, True), (x, y, False)] + ([] if x in shared else [(y, x, True), (y, x, False)])
+    swaps = [] if x in shared and y not in shared else [(y, x, True), (y, x, False)]
+    builds = [(x, y, True), (x, y, False), *swaps]
     total = min((_sum_of_selections(b, *build) for build in builds), key=b.depth)  # the first of the shallowest
     return _wrap_to(b, total, _product_interval(ix, iy))
 
