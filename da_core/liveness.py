@@ -44,15 +44,10 @@ def unread_columns(network: Network, shapes: dict[str, tuple[int, ...]]) -> dict
 
 
 def _matrix(op: Dense | Linear, in_shape: tuple[int, ...], out: np.ndarray, x: np.ndarray) -> None:
-    """An input is live where it has a non-zero weight into a live output (a Dense: one position per leading
-    index, as ``lower.dense_as_linear`` lays it out)."""
+    """An input is live where it has a non-zero weight into a live output."""
     if isinstance(op, Dense):
-        n_in, n_out = op.kernel.shape
-        positions = int(np.prod(in_shape)) // n_in
-        patches, out_index = (np.arange(positions * n).reshape(positions, n) for n in (n_in, n_out))
-    else:
-        patches, out_index = op.patches, op.out_index
-    for patch, cols in zip(patches, out_index):
+        op = op.as_linear(in_shape)
+    for patch, cols in zip(op.patches, op.out_index):
         read = (op.kernel[:, out[cols]] != 0).any(axis=1) & (patch >= 0)
         x[patch[read]] = True
 

@@ -119,17 +119,7 @@ def _lower_nodes(network: Network, max_depth: int | None, pack_bits: int, input_
 
 def _dense(builder: ProgramBuilder, op: Dense, x: np.ndarray, max_depth: int | None,
            unread: np.ndarray | None = None) -> np.ndarray:
-    return _linear(builder, dense_as_linear(op, x.shape), x, max_depth, unread)
-
-
-def dense_as_linear(op: Dense, shape: tuple[int, ...]) -> Linear:
-    """A ``Dense`` on a tensor of feature shape ``shape`` as the ``Linear`` it is: one position per leading index."""
-    n_in, n_out = op.kernel.shape
-    size = int(np.prod(shape))
-    positions = size // n_in
-    bias = None if op.bias is None else np.broadcast_to(op.bias, (positions, n_out))
-    return Linear(np.arange(size).reshape(positions, n_in), op.kernel, bias,
-                  np.arange(positions * n_out).reshape(positions, n_out), (*shape[:-1], n_out))
+    return _linear(builder, op.as_linear(x.shape), x, max_depth, unread)
 
 
 def _linear(builder: ProgramBuilder, op: Linear, x: np.ndarray, max_depth: int | None,

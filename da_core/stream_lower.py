@@ -30,7 +30,7 @@ from quant import (Clip, Dense, Gather, LeakyRelu, Linear, Merge, Network, Pool,
 from quant.network import Input, Node
 
 from .interval import Interval
-from .lower import dense_as_linear, lower_with_intervals
+from .lower import lower_with_intervals
 from .multipliers import DEFAULT_MULTIPLIERS
 from .program import Program
 from .stream import COLLECT, DENSE, MAP, REDUCE, SCAN, WINDOW, Stage, StreamProgram, holding_zero, window_rows
@@ -119,7 +119,7 @@ class _Planner:
         self._check_live(node)
         k, op = self.kernel, node.op
         if isinstance(op, Dense):
-            op = dense_as_linear(op, self.shapes[node.inputs[0]])
+            op = op.as_linear(self.shapes[node.inputs[0]])
         if isinstance(op, (Linear, Pool)) and self._reduction(node, op):
             return
         if isinstance(op, (Linear, Pool)):

@@ -58,6 +58,15 @@ class Dense:
         x_codes, x_exp = to_codes(x)
         return exact_affine(x_codes, x_exp, self.kernel, self.bias, np.matmul, "dense")
 
+    def as_linear(self, shape: tuple[int, ...]) -> "Linear":
+        """This Dense on a tensor of feature shape ``shape`` as the ``Linear`` it is: one position per leading index."""
+        n_in, n_out = self.kernel.shape
+        size = int(np.prod(shape))
+        positions = size // n_in
+        bias = None if self.bias is None else np.broadcast_to(self.bias, (positions, n_out))
+        return Linear(np.arange(size).reshape(positions, n_in), self.kernel, bias,
+                      np.arange(positions * n_out).reshape(positions, n_out), (*shape[:-1], n_out))
+
 
 @dataclass(frozen=True)
 class Relu:
