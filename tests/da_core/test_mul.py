@@ -154,3 +154,17 @@ def test_auto_keeps_wide_products_for_dsps_and_expands_narrow_ones():
     codes = np.c_[[rng.integers(iv.lo, iv.hi + 1, 4000) for iv in program.input_intervals]].T
     codes[:2] = [[iv.lo for iv in program.input_intervals], [iv.hi for iv in program.input_intervals]]
     np.testing.assert_array_equal(auto.run(codes), program.run(codes))
+
+
+def test_a_lookup_selecting_a_product_stays_one_rom():
+    """The digits of a table's output (a softmax's exp) are its bits, read as wiring: expanding the product
+    adds no ROM per digit (a quantizer of a lookup would otherwise fold into a table of its own)."""
+    b = ProgramBuilder()
+    address = b.input(Interval(0, 31, 0))
+    exp = b.lut(address, 0, 0, [(37 * j) % 211 for j in range(32)], -8)  # 8 bits: four radix-4 digits
+    x = b.input(Interval(-512, 511, -6))
+    program = expand(b.build([b.mul(x, exp)]))
+    assert sum(op.kind == "lut" for op in program.ops) == 1
+    assert any(op.kind == "mux" for op in program.ops)  # the digits did select
+    codes = np.array(list(itertools.product(range(32), range(-512, 512, 37))))
+    assert np.array_equal(program.run(codes)[:, 0], codes[:, 1] * np.array([(37 * j) % 211 for j in codes[:, 0]]))

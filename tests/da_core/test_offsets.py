@@ -77,3 +77,20 @@ def test_the_late_operand_of_a_product_selects():
     program = expand(plain)
     assert program.depth < b.depth(by_y)
     _same_outputs(plain, program)
+
+
+def test_a_late_operand_shared_with_a_shared_one_still_selects():
+    """x and y are each read by two products: both orientations share their triples, so depth decides and the
+    late x selects; a softmax's shared 1/sum keeps its role only against an operand that no other product reads
+    (tests/sim/test_softmax.py)."""
+    b = ProgramBuilder()
+    x, z = b.input(Interval(0, 15, -2)), b.input(Interval(0, 15, -2))
+    for _ in range(6):
+        x = b.quant(b.add(x, b.input(Interval(0, 1, -2))), 0, 2, 2, "TRN", "WRAP")  # 4 bits, 6 levels deep
+        z = b.quant(b.add(z, b.input(Interval(0, 1, -2))), 0, 2, 2, "TRN", "WRAP")
+    y, w = b.input(Interval(0, 7, -1)), b.input(Interval(0, 5, -1))
+    by_y = _sum_of_selections(b, x, y, True)
+    plain = b.build([b.mul(x, y), b.mul(x, w), b.mul(z, y), b.mul(z, w)])
+    program = expand(plain)
+    assert program.depth < b.depth(by_y)
+    _same_outputs(plain, program)
